@@ -1,0 +1,3 @@
+import { publicApi } from '../shared/http/api.js';
+
+export const handler = publicApi(async () => ({ statusCode: 200, body: { status: 'ok' } }));

@@ -1,0 +1,11 @@
+import { listKeys } from '../shared/domain/service.js';
+import { api } from '../shared/http/api.js';
+import { IntegrationParams } from '../shared/http/schemas.js';
+import { storeDeps } from '../shared/wiring.js';
+
+const deps = storeDeps();
+
+export const handler = api({ params: IntegrationParams }, async ({ actor, params }) => ({
+  statusCode: 200,
+  body: { items: await listKeys(deps, actor, params.integrationId) },
+}));

@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type {
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import type { RouteSpec } from '../shared/routes.js';
+import { verifyToken } from './dev-auth.js';
+
+export type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
+
+export interface LocalRoute {
+  method: string;
+  path: string;
+  public?: boolean;
+  handler: LambdaHandler;
+  functionName: string;
+}
+
+interface CompiledRoute extends LocalRoute {
+  pattern: RegExp;
+  names: string[];
+}
+
+function compile(route: LocalRoute): CompiledRoute {
+  const names: string[] = [];
+  const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { ...route, pattern: new RegExp(`^${source}$`), names };
+}
+
+function lambdaContext(functionName: string, requestId: string): Context {
+  const deadline = Date.now() + 29_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+const TEXT_TYPES = /^(application\/([\w.+-]*\+)?json|text\/|application\/x-www-form-urlencoded)/i;
+
+function gatewayError(res: ServerResponse, status: number, message: string) {
+  // API Gateway itself answers these (unknown route, failed JWT authorizer) in this shape.
+  res.writeHead(status, { 'content-type': 'application/json', ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}) });
+  res.end(JSON.stringify({ message }));
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 10 * 1024 * 1024) throw new Error('payload too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * An API Gateway HTTP API stand-in: matches the route, checks the bearer token like the JWT authorizer,
+ * turns the request into a payload v2 event and calls the same Lambda handler that runs on AWS.
+ */
+export function createLocalServer(options: {
+  routes: LocalRoute[];
+  jwtSecret: Uint8Array;
+  /** Extra non-API handlers (the dashboard page, loopback-only internal operations). */
+  fallback?: (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<boolean>;
+}): Server {
+  const compiled = options.routes.map(compile);
+
+  return createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const method = (req.method ?? 'GET').toUpperCase();
+      const body = await readBody(req);
+      let match: { route: CompiledRoute; params: Record<string, string> } | undefined;
+      let pathMatched = false;
+      for (const route of compiled) {
+        const found = route.pattern.exec(url.pathname);
+        if (!found) continue;
+        pathMatched = true;
+        if (route.method !== method) continue;
+        const params: Record<string, string> = {};
+        route.names.forEach((name, index) => {
+          params[name] = decodeURIComponent(found[index + 1] ?? '');
+        });
+        match = { route, params };
+        break;
+      }
+      if (!match) {
+        if (options.fallback && (await options.fallback(req, res, body))) return;
+        return gatewayError(res, pathMatched ? 405 : 404, pathMatched ? 'Method Not Allowed' : 'Not Found');
+      }
+
+      const { route, params } = match;
+      const claims = route.public ? undefined : await verifyToken(options.jwtSecret, req.headers.authorization);
+      if (!route.public && !claims) return gatewayError(res, 401, 'Unauthorized');
+
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+      }
+      const query: Record<string, string> = {};
+      for (const [name, value] of url.searchParams) query[name] = query[name] ? `${query[name]},${value}` : value;
+      const isText = TEXT_TYPES.test(headers['content-type'] ?? '');
+      const requestId = randomUUID();
+      const now = new Date();
+      const routeKey = `${route.method} ${route.path}`;
+      const event = {
+        version: '2.0',
+        routeKey,
+        rawPath: url.pathname,
+        rawQueryString: url.search.replace(/^\?/, ''),
+        headers,
+        queryStringParameters: Object.keys(query).length ? query : undefined,
+        pathParameters: Object.keys(params).length ? params : undefined,
+        body: body.length ? (isText ? body.toString('utf8') : body.toString('base64')) : undefined,
+        isBase64Encoded: body.length > 0 && !isText,
+        requestContext: {
+          accountId: '000000000000',
+          apiId: 'local',
+          domainName: headers.host ?? 'localhost',
+          domainPrefix: 'local',
+          http: {
+            method,
+            path: url.pathname,
+            protocol: `HTTP/${req.httpVersion}`,
+            sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
+            userAgent: headers['user-agent'] ?? '',
+          },
+          requestId,
+          routeKey,
+          stage: '$default',
+          time: now.toUTCString(),
+          timeEpoch: now.getTime(),
+          authorizer: claims ? { principalId: '', integrationLatency: 0, jwt: { claims, scopes: [] } } : undefined,
+        },
+      } as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
+
+      const result = (await route.handler(event as never, lambdaContext(route.functionName, requestId))) as
+        | APIGatewayProxyStructuredResultV2
+        | undefined;
+      const responseHeaders: Record<string, string> = {};
+      for (const [name, value] of Object.entries(result?.headers ?? {})) responseHeaders[name] = String(value);
+      res.writeHead(result?.statusCode ?? 200, { ...responseHeaders, 'x-request-id': requestId });
+      const payload = result?.body ?? '';
+      res.end(result?.isBase64Encoded ? Buffer.from(payload, 'base64') : payload);
+    } catch {
+      // Same as API Gateway when the integration fails: no detail leaves the server.
+      if (!res.headersSent) gatewayError(res, 500, 'Internal Server Error');
+      else res.end();
+    }
+  });
+}
+
+export function listen(server: Server, port: number, host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+export async function loadRoutes(routes: RouteSpec[]): Promise<LocalRoute[]> {
+  return Promise.all(
+    routes.map(async (route) => {
+      const module = (await import(`../functions/${route.handler}.ts`)) as { handler: LambdaHandler };
+      return {
+        method: route.method,
+        path: route.path,
+        public: route.public,
+        handler: module.handler,
+        functionName: route.handler,
+      };
+    }),
+  );
+}

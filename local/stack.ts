@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
+import { type KmsStandIn, startKmsStandIn } from './kms-standin.js';
+import { ensureTable } from './table.js';
+
+export const LOCAL_TABLE = 'shared-secret-keys-local';
+
+export interface Engines {
+  dynamodb: DynamoDbLocal;
+  kms: KmsStandIn;
+  tableName: string;
+  /** Environment that points the SDK clients (and so the handlers) at these engines. */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** The KMS stand-in's key must outlive a restart when the DynamoDB data does, or nothing would decrypt. */
+function persistentMasterKey(dataDir: string): Buffer {
+  const file = join(dataDir, 'kms-standin.key');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
+  return Buffer.from(readFileSync(file, 'utf8'), 'base64');
+}
+
+/** DynamoDB Local + the KMS stand-in + the table: everything the handlers need, on loopback. */
+export async function startEngines(options: { dataDir?: string; tableName?: string } = {}): Promise<Engines> {
+  const tableName = options.tableName ?? LOCAL_TABLE;
+  const dynamodb = await startDynamoDbLocal({ dataDir: options.dataDir });
+  let kms: KmsStandIn | undefined;
+  try {
+    kms = await startKmsStandIn(
+      options.dataDir
+        ? { masterKey: persistentMasterKey(options.dataDir), keyId: '00000000-0000-4000-8000-000000000001' }
+        : {},
+    );
+    const env = {
+      AWS_REGION: 'us-east-1',
+      // DynamoDB Local wants an access key of letters and digits only.
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_KMS: kms.endpoint,
+      TABLE_NAME: tableName,
+      KMS_KEY_ID: kms.keyArn,
+    };
+    const client = new DynamoDBClient({
+      region: env.AWS_REGION,
+      endpoint: dynamodb.endpoint,
+      credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
+    });
+    await ensureTable(client, tableName);
+    client.destroy();
+    const started = kms;
+    return {
+      dynamodb,
+      kms: started,
+      tableName,
+      env,
+      async stop() {
+        await started.close();
+        await dynamodb.stop();
+      },
+    };
+  } catch (error) {
+    await kms?.close();
+    await dynamodb.stop();
+    throw error;
+  }
+}
+
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}

@@ -1,0 +1,29 @@
+import { parseArgs } from 'node:util';
+import { issueToken, localJwtSecret } from './dev-auth.js';
+
+const usage = 'Usage: npm run token -- --account <account_id> --user <user> [--role admin|viewer] [--expires 12h]';
+
+const { values } = parseArgs({
+  options: {
+    account: { type: 'string' },
+    user: { type: 'string' },
+    role: { type: 'string', multiple: true },
+    expires: { type: 'string', default: '12h' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+if (values.help || !values.account || !values.user) {
+  console.error(usage);
+  process.exit(values.help ? 0 : 2);
+}
+const roles = values.role?.length ? values.role : ['admin'];
+for (const role of roles) {
+  if (role !== 'admin' && role !== 'viewer') {
+    console.error(`Unknown role "${role}". ${usage}`);
+    process.exit(2);
+  }
+}
+process.stdout.write(
+  `${await issueToken(localJwtSecret(), { account: values.account, user: values.user, roles, expiresIn: values.expires })}\n`,
+);

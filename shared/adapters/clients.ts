@@ -1,0 +1,26 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * SDK client factories. Handlers call them once at module scope. Endpoints come from the SDK's own
+ * AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_KMS variables, which is how the local runtime points the
+ * same code at DynamoDB Local and the KMS stand-in.
+ */
+export function createDocumentClient(): DynamoDBDocumentClient {
+  const client = new DynamoDBClient({
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+  });
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+}
+
+/** Short timeouts: a KMS outage must turn into a fast 503, not a Lambda timeout. */
+export function createKmsClient(): KMSClient {
+  return new KMSClient({
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+  });
+}

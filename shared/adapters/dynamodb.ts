@@ -1,0 +1,423 @@
+import {
+  type CancellationReason,
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { ConflictError, RetryableError, ValidationError } from '../domain/errors.js';
+import type { AuditEvent, Credential, Integration, KeyRecord, Page } from '../domain/model.js';
+import type { KeyStore, RevealOutcome, RevokeOutcome } from '../domain/ports.js';
+
+/**
+ * Single-table layout. Every tenant item lives under its account's partition, so no query can cross
+ * tenants. The one exception is the credential record, found by the integration's public apiKey: the
+ * verifier does not know the account yet, and one GetItem on it returns every usable key.
+ *
+ *   pk                      sk                          item
+ *   ACCOUNT#<account>       INTEGRATION#<int>           integration
+ *   ACCOUNT#<account>       KEY#<int>#<key>             key metadata (+ display ciphertext until revealed)
+ *   ACCOUNT#<account>       AUDIT#<int>#<event>         audit event; gsi1: ACCOUNT#<account>#AUDIT / <event>
+ *   APIKEY#<apiKey>         APIKEY                      credential: usable keys' status + signing ciphertext
+ */
+export const TableKeys = {
+  account: (accountId: string) => `ACCOUNT#${accountId}`,
+  integration: (integrationId: string) => `INTEGRATION#${integrationId}`,
+  key: (integrationId: string, keyId: string) => `KEY#${integrationId}#${keyId}`,
+  keyPrefix: (integrationId: string) => `KEY#${integrationId}#`,
+  audit: (integrationId: string, eventId: string) => `AUDIT#${integrationId}#${eventId}`,
+  auditPrefix: (integrationId: string) => `AUDIT#${integrationId}#`,
+  accountAudit: (accountId: string) => `ACCOUNT#${accountId}#AUDIT`,
+  credential: (apiKey: string) => `APIKEY#${apiKey}`,
+  credentialSort: 'APIKEY',
+} as const;
+
+export const GSI1 = 'gsi1';
+/** Items that carry this epoch-seconds attribute are removed by DynamoDB after that time. */
+export const TTL_ATTRIBUTE = 'ttl';
+const INTERNAL_ATTRIBUTES = ['pk', 'sk', 'type', 'gsi1pk', 'gsi1sk'] as const;
+
+type Item = Record<string, unknown>;
+
+function strip<T>(item: Item): T {
+  const copy: Item = { ...item };
+  for (const attribute of INTERNAL_ATTRIBUTES) delete copy[attribute];
+  return copy as T;
+}
+
+function cancellationCodes(error: TransactionCanceledException): string[] {
+  return (error.CancellationReasons ?? []).map((reason: CancellationReason) => reason.Code ?? 'None');
+}
+
+const RETRYABLE_NAMES = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+  'TransactionInProgressException',
+]);
+
+function isTransient(error: unknown): boolean {
+  if (error instanceof TransactionCanceledException) {
+    return cancellationCodes(error).some((code) =>
+      ['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded'].includes(code),
+    );
+  }
+  if (!(error instanceof Error)) return false;
+  const meta = (error as { $metadata?: { httpStatusCode?: number } }).$metadata;
+  return (
+    RETRYABLE_NAMES.has(error.name) ||
+    (meta?.httpStatusCode ?? 0) >= 500 ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes((error as { code?: string }).code ?? '')
+  );
+}
+
+function isConditionFailure(error: unknown, index?: number): boolean {
+  if (error instanceof ConditionalCheckFailedException) return true;
+  if (!(error instanceof TransactionCanceledException)) return false;
+  const codes = cancellationCodes(error);
+  return index === undefined
+    ? codes.includes('ConditionalCheckFailed')
+    : codes[index] === 'ConditionalCheckFailed';
+}
+
+/** Cursors are opaque to clients but carry only the sort key; the partition always comes from the caller. */
+function encodeCursor(lastKey: Item | undefined, field: 'sk' | 'gsi1sk'): string | null {
+  if (!lastKey) return null;
+  const payload: Item = { [field]: lastKey[field] };
+  if (field === 'gsi1sk') payload.sk = lastKey.sk;
+  return Buffer.from(JSON.stringify(payload)).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined, prefix: string): Item | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (parsed && typeof parsed === 'object') {
+      const value = parsed as Item;
+      if (typeof value.sk === 'string' && value.sk.startsWith(prefix)) return value;
+    }
+  } catch {
+    // fall through to the validation error
+  }
+  throw new ValidationError('cursor: not a cursor this list returned; start again without it.');
+}
+
+export interface DynamoStoreOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  /** How often a reveal retries a transaction that lost to a concurrent one before answering 503. */
+  revealConflictRetries?: number;
+}
+
+export function createDynamoStore({
+  client,
+  tableName,
+  revealConflictRetries = 3,
+}: DynamoStoreOptions): KeyStore {
+  const put = (item: Item) => ({
+    Put: { TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
+  });
+
+  const auditPut = (event: AuditEvent) =>
+    put({
+      pk: TableKeys.account(event.accountId),
+      sk: TableKeys.audit(event.integrationId, event.id),
+      gsi1pk: TableKeys.accountAudit(event.accountId),
+      gsi1sk: event.id,
+      type: 'audit',
+      ...event,
+    });
+
+  const keyItem = (key: KeyRecord): Item => ({
+    pk: TableKeys.account(key.accountId),
+    sk: TableKeys.key(key.integrationId, key.id),
+    type: 'key',
+    ...key,
+  });
+
+  async function transact(input: TransactWriteCommandInput): Promise<void> {
+    try {
+      await client.send(new TransactWriteCommand(input));
+    } catch (error) {
+      if (isTransient(error) && !isConditionFailure(error)) throw new RetryableError();
+      throw error;
+    }
+  }
+
+  async function readKey(
+    accountId: string,
+    integrationId: string,
+    keyId: string,
+  ): Promise<KeyRecord | undefined> {
+    const { Item: item } = await client.send(
+      new GetCommand({
+        TableName: tableName,
+        Key: { pk: TableKeys.account(accountId), sk: TableKeys.key(integrationId, keyId) },
+        ConsistentRead: true,
+      }),
+    );
+    return item ? strip<KeyRecord>(item) : undefined;
+  }
+
+  async function query<T>(input: QueryCommandInput, cursorField: 'sk' | 'gsi1sk'): Promise<Page<T>> {
+    const result = await client.send(new QueryCommand(input));
+    return {
+      items: (result.Items ?? []).map((item) => strip<T>(item)),
+      nextCursor: encodeCursor(result.LastEvaluatedKey, cursorField),
+    };
+  }
+
+  async function commitRevealOnce(
+    input: Parameters<KeyStore['commitReveal']>[0],
+  ): Promise<'committed' | 'lost'> {
+    const { key, revealId, viewedAt, viewedBy, audit } = input;
+    try {
+      await client.send(
+        new TransactWriteCommand({
+          // The same token on an SDK retry makes DynamoDB answer success instead of re-applying.
+          ClientRequestToken: revealId,
+          TransactItems: [
+            {
+              Update: {
+                TableName: tableName,
+                Key: { pk: TableKeys.account(key.accountId), sk: TableKeys.key(key.integrationId, key.id) },
+                UpdateExpression:
+                  'REMOVE displayCiphertext SET viewedAt = :viewedAt, viewedBy = :viewedBy, revealId = :revealId',
+                ConditionExpression: 'attribute_exists(displayCiphertext) AND #status <> :revoked',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ':viewedAt': viewedAt,
+                  ':viewedBy': viewedBy,
+                  ':revealId': revealId,
+                  ':revoked': 'revoked',
+                },
+              },
+            },
+            auditPut(audit),
+          ],
+        }),
+      );
+      return 'committed';
+    } catch (error) {
+      if (isConditionFailure(error) || isTransient(error)) return 'lost';
+      throw error;
+    }
+  }
+
+  return {
+    async createIntegration({ integration, firstKey, audit }) {
+      const credential: Credential = {
+        apiKey: integration.apiKey,
+        accountId: integration.accountId,
+        integrationId: integration.id,
+        requireTimestamp: integration.requireTimestamp,
+        keys: { [firstKey.key.id]: firstKey.signing },
+      };
+      await transact({
+        TransactItems: [
+          put({
+            pk: TableKeys.account(integration.accountId),
+            sk: TableKeys.integration(integration.id),
+            type: 'integration',
+            ...integration,
+          }),
+          put({
+            pk: TableKeys.credential(integration.apiKey),
+            sk: TableKeys.credentialSort,
+            type: 'credential',
+            ...credential,
+          }),
+          put(keyItem(firstKey.key)),
+          auditPut(audit),
+          auditPut(firstKey.audit),
+        ],
+      });
+    },
+
+    async getIntegration(accountId, integrationId) {
+      const { Item: item } = await client.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: { pk: TableKeys.account(accountId), sk: TableKeys.integration(integrationId) },
+        }),
+      );
+      return item ? strip<Integration>(item) : undefined;
+    },
+
+    listIntegrations(accountId, { limit, cursor }) {
+      const start = decodeCursor(cursor, 'INTEGRATION#');
+      return query<Integration>(
+        {
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': TableKeys.account(accountId), ':prefix': 'INTEGRATION#' },
+          Limit: limit,
+          ExclusiveStartKey: start && { pk: TableKeys.account(accountId), sk: start.sk },
+        },
+        'sk',
+      );
+    },
+
+    async addKey({ key, signing, audit, apiKey, maxUsableKeys }) {
+      try {
+        await transact({
+          TransactItems: [
+            put(keyItem(key)),
+            {
+              Update: {
+                TableName: tableName,
+                Key: { pk: TableKeys.credential(apiKey), sk: TableKeys.credentialSort },
+                UpdateExpression: 'SET #keys.#keyId = :entry',
+                ConditionExpression: 'accountId = :account AND size(#keys) < :max',
+                ExpressionAttributeNames: { '#keys': 'keys', '#keyId': key.id },
+                ExpressionAttributeValues: {
+                  ':entry': signing,
+                  ':account': key.accountId,
+                  ':max': maxUsableKeys,
+                },
+              },
+            },
+            auditPut(audit),
+          ],
+        });
+      } catch (error) {
+        if (isConditionFailure(error, 1)) {
+          throw new ConflictError(
+            'too_many_keys',
+            `This integration already has ${maxUsableKeys} usable keys; revoke one before adding another.`,
+          );
+        }
+        throw error;
+      }
+    },
+
+    getKey: readKey,
+
+    async listKeys(accountId, integrationId) {
+      const items: KeyRecord[] = [];
+      let start: Item | undefined;
+      do {
+        const result = await client.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: {
+              ':pk': TableKeys.account(accountId),
+              ':prefix': TableKeys.keyPrefix(integrationId),
+            },
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of result.Items ?? []) items.push(strip<KeyRecord>(item));
+        start = result.LastEvaluatedKey;
+      } while (start);
+      return items;
+    },
+
+    async commitReveal(input): Promise<RevealOutcome> {
+      const { key, revealId } = input;
+      for (let attempt = 0; ; attempt++) {
+        let outcome: 'committed' | 'lost' | 'unknown';
+        try {
+          outcome = await commitRevealOnce(input);
+        } catch {
+          outcome = 'unknown';
+        }
+        if (outcome === 'committed') return { status: 'committed' };
+        // Lost a race, failed a condition, or cannot tell: the stored key says who won.
+        let current: KeyRecord | undefined;
+        try {
+          current = await readKey(key.accountId, key.integrationId, key.id);
+        } catch {
+          throw new RetryableError();
+        }
+        if (!current) return { status: 'not-viewable', key };
+        if (current.revealId === revealId) return { status: 'committed' };
+        if (current.displayCiphertext === undefined || current.status === 'revoked') {
+          return { status: 'not-viewable', key: current };
+        }
+        if (outcome === 'unknown' || attempt >= revealConflictRetries) throw new RetryableError();
+        await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40 * (attempt + 1)));
+      }
+    },
+
+    async revokeKey({ key, apiKey, revokedAt, revokedBy, audit }): Promise<RevokeOutcome> {
+      try {
+        await transact({
+          TransactItems: [
+            {
+              Update: {
+                TableName: tableName,
+                Key: { pk: TableKeys.account(key.accountId), sk: TableKeys.key(key.integrationId, key.id) },
+                UpdateExpression:
+                  'SET #status = :revoked, revokedAt = :revokedAt, revokedBy = :revokedBy REMOVE displayCiphertext',
+                ConditionExpression: 'attribute_exists(pk) AND #status <> :revoked',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ':revoked': 'revoked',
+                  ':revokedAt': revokedAt,
+                  ':revokedBy': revokedBy,
+                },
+              },
+            },
+            {
+              Update: {
+                TableName: tableName,
+                Key: { pk: TableKeys.credential(apiKey), sk: TableKeys.credentialSort },
+                UpdateExpression: 'REMOVE #keys.#keyId',
+                ConditionExpression: 'accountId = :account',
+                ExpressionAttributeNames: { '#keys': 'keys', '#keyId': key.id },
+                ExpressionAttributeValues: { ':account': key.accountId },
+              },
+            },
+            auditPut(audit),
+          ],
+        });
+      } catch (error) {
+        if (isConditionFailure(error, 0)) {
+          const current = await readKey(key.accountId, key.integrationId, key.id);
+          if (current) return { status: 'already-revoked', key: current };
+        }
+        throw error;
+      }
+      const { displayCiphertext: _, ...rest } = key;
+      return { status: 'revoked', key: { ...rest, status: 'revoked', revokedAt, revokedBy } };
+    },
+
+    listAudit(accountId, integrationId, { limit, cursor }) {
+      const prefix = TableKeys.auditPrefix(integrationId);
+      const start = decodeCursor(cursor, prefix);
+      return query<AuditEvent>(
+        {
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': TableKeys.account(accountId), ':prefix': prefix },
+          ScanIndexForward: false,
+          Limit: limit,
+          ExclusiveStartKey: start && { pk: TableKeys.account(accountId), sk: start.sk },
+        },
+        'sk',
+      );
+    },
+
+    async getCredential(apiKey) {
+      const { Item: item } = await client.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: { pk: TableKeys.credential(apiKey), sk: TableKeys.credentialSort },
+          ConsistentRead: true,
+        }),
+      );
+      return item ? strip<Credential>(item) : undefined;
+    },
+  };
+}

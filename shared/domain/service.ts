@@ -1,0 +1,258 @@
+import { randomUUID } from 'node:crypto';
+import { requireAdmin } from './access.js';
+import { KeyNoLongerViewableError, NotFoundError } from './errors.js';
+import { newApiKey, newEventId, newIntegrationId, newKeyId } from './ids.js';
+import {
+  type Actor,
+  type AuditAction,
+  type AuditEvent,
+  type Integration,
+  type KeyOrigin,
+  type KeyRecord,
+  type KeyView,
+  type Page,
+  toKeyView,
+} from './model.js';
+import type {
+  Clock,
+  EncryptionContext,
+  Envelope,
+  KeyStore,
+  NewKeyWrite,
+  PageRequest,
+  Purpose,
+} from './ports.js';
+import { generateSecret, secretHint } from './secret.js';
+
+export interface ServiceDeps {
+  store: KeyStore;
+  envelope: Envelope;
+  clock: Clock;
+  maxUsableKeys: number;
+}
+
+export type ReadDeps = Pick<ServiceDeps, 'store'>;
+
+function auditEvent(
+  actor: Actor,
+  at: Date,
+  action: AuditAction,
+  integrationId: string,
+  keyId?: string,
+  details?: AuditEvent['details'],
+): AuditEvent {
+  return {
+    id: newEventId(at),
+    accountId: actor.accountId,
+    integrationId,
+    keyId,
+    action,
+    actor: actor.userId,
+    at: at.toISOString(),
+    requestId: actor.requestId,
+    sourceIp: actor.sourceIp,
+    details,
+  };
+}
+
+function contextFor(
+  key: Pick<KeyRecord, 'accountId' | 'integrationId' | 'id'>,
+  purpose: Purpose,
+): EncryptionContext {
+  return { account: key.accountId, integration: key.integrationId, key: key.id, purpose };
+}
+
+async function seal(envelope: Envelope, secret: string, context: EncryptionContext): Promise<string> {
+  const plaintext = Buffer.from(secret, 'utf8');
+  try {
+    return await envelope.seal(plaintext, context);
+  } finally {
+    plaintext.fill(0);
+  }
+}
+
+/** Makes a new key: its secret, its signing copy and, for an auto-generated key, its one display copy. */
+async function mintKey(
+  deps: ServiceDeps,
+  actor: Actor,
+  at: Date,
+  integrationId: string,
+  name: string,
+  origin: KeyOrigin,
+): Promise<{ write: NewKeyWrite; secret: string }> {
+  const secret = generateSecret();
+  const key: KeyRecord = {
+    id: newKeyId(at),
+    accountId: actor.accountId,
+    integrationId,
+    name,
+    origin,
+    status: 'active',
+    hint: secretHint(secret),
+    createdAt: at.toISOString(),
+    createdBy: actor.userId,
+  };
+  const [signing, display] = await Promise.all([
+    seal(deps.envelope, secret, contextFor(key, 'signing')),
+    origin === 'auto-generated' ? seal(deps.envelope, secret, contextFor(key, 'display')) : undefined,
+  ]);
+  if (display !== undefined) key.displayCiphertext = display;
+  const action: AuditAction = origin === 'created' ? 'key.created' : 'key.auto_generated';
+  return {
+    secret,
+    write: {
+      key,
+      signing: { name, status: 'active', createdAt: key.createdAt, signing },
+      audit: auditEvent(actor, at, action, integrationId, key.id, { name }),
+    },
+  };
+}
+
+export async function createIntegration(
+  deps: ServiceDeps,
+  actor: Actor,
+  input: { name: string; requireTimestamp?: boolean },
+): Promise<{ integration: Integration; key: KeyView }> {
+  requireAdmin(actor);
+  const at = deps.clock.now();
+  const integration: Integration = {
+    id: newIntegrationId(at),
+    accountId: actor.accountId,
+    name: input.name,
+    apiKey: newApiKey(),
+    requireTimestamp: input.requireTimestamp ?? false,
+    createdAt: at.toISOString(),
+    createdBy: actor.userId,
+  };
+  // The auto-generated key's secret is not returned here: it waits, sealed, for its one reveal.
+  const { write } = await mintKey(deps, actor, at, integration.id, 'Auto-generated key', 'auto-generated');
+  await deps.store.createIntegration({
+    integration,
+    firstKey: write,
+    audit: auditEvent(actor, at, 'integration.created', integration.id, undefined, { name: input.name }),
+  });
+  return { integration, key: toKeyView(write.key) };
+}
+
+export async function getIntegration(
+  deps: ReadDeps,
+  actor: Actor,
+  integrationId: string,
+): Promise<Integration> {
+  const integration = await deps.store.getIntegration(actor.accountId, integrationId);
+  if (!integration) throw new NotFoundError('integration', integrationId);
+  return integration;
+}
+
+export function listIntegrations(
+  deps: ReadDeps,
+  actor: Actor,
+  page: PageRequest,
+): Promise<Page<Integration>> {
+  return deps.store.listIntegrations(actor.accountId, page);
+}
+
+export async function createKey(
+  deps: ServiceDeps,
+  actor: Actor,
+  integrationId: string,
+  input: { name: string },
+): Promise<{ key: KeyView; secret: string }> {
+  requireAdmin(actor);
+  const integration = await getIntegration(deps, actor, integrationId);
+  const at = deps.clock.now();
+  const { write, secret } = await mintKey(deps, actor, at, integration.id, input.name, 'created');
+  await deps.store.addKey({ ...write, apiKey: integration.apiKey, maxUsableKeys: deps.maxUsableKeys });
+  return { key: toKeyView(write.key), secret };
+}
+
+async function getKey(
+  deps: ReadDeps,
+  actor: Actor,
+  integrationId: string,
+  keyId: string,
+): Promise<KeyRecord> {
+  const key = await deps.store.getKey(actor.accountId, integrationId, keyId);
+  if (!key) throw new NotFoundError('key', keyId);
+  return key;
+}
+
+export async function listKeys(deps: ReadDeps, actor: Actor, integrationId: string): Promise<KeyView[]> {
+  await getIntegration(deps, actor, integrationId);
+  const keys = await deps.store.listKeys(actor.accountId, integrationId);
+  return keys.map(toKeyView);
+}
+
+function notViewable(key: KeyRecord): KeyNoLongerViewableError {
+  if (key.viewedAt) {
+    return new KeyNoLongerViewableError({ reason: 'viewed', viewedAt: key.viewedAt, viewedBy: key.viewedBy });
+  }
+  return new KeyNoLongerViewableError({ reason: key.status === 'revoked' ? 'revoked' : 'created' });
+}
+
+/**
+ * The show-once reveal. Order matters (product invariant 2): decrypt first, commit second, respond
+ * third. A failure before the commit leaves the display copy in place, so a retry can still get it; the
+ * conditional commit lets exactly one request of the whole account win (invariant 1).
+ */
+export async function revealKey(
+  deps: ServiceDeps,
+  actor: Actor,
+  integrationId: string,
+  keyId: string,
+): Promise<{ key: KeyView; secret: string }> {
+  requireAdmin(actor);
+  const key = await getKey(deps, actor, integrationId, keyId);
+  if (key.displayCiphertext === undefined || key.status === 'revoked') throw notViewable(key);
+
+  const plaintext = await deps.envelope.open(key.displayCiphertext, contextFor(key, 'display'));
+  try {
+    const at = deps.clock.now();
+    const outcome = await deps.store.commitReveal({
+      key,
+      revealId: randomUUID(),
+      viewedBy: actor.userId,
+      viewedAt: at.toISOString(),
+      audit: auditEvent(actor, at, 'key.revealed', integrationId, key.id),
+    });
+    if (outcome.status === 'not-viewable') throw notViewable(outcome.key);
+    const { displayCiphertext: _, ...revealed } = key;
+    return {
+      key: toKeyView({ ...revealed, viewedAt: at.toISOString(), viewedBy: actor.userId }),
+      secret: plaintext.toString('utf8'),
+    };
+  } finally {
+    plaintext.fill(0);
+  }
+}
+
+export async function revokeKey(
+  deps: Pick<ServiceDeps, 'store' | 'clock'>,
+  actor: Actor,
+  integrationId: string,
+  keyId: string,
+): Promise<KeyView> {
+  requireAdmin(actor);
+  const integration = await getIntegration(deps, actor, integrationId);
+  const key = await getKey(deps, actor, integrationId, keyId);
+  if (key.status === 'revoked') return toKeyView(key);
+  const at = deps.clock.now();
+  const outcome = await deps.store.revokeKey({
+    key,
+    apiKey: integration.apiKey,
+    revokedBy: actor.userId,
+    revokedAt: at.toISOString(),
+    audit: auditEvent(actor, at, 'key.revoked', integrationId, key.id, { name: key.name }),
+  });
+  return toKeyView(outcome.key);
+}
+
+export async function listAudit(
+  deps: ReadDeps,
+  actor: Actor,
+  integrationId: string,
+  page: PageRequest,
+): Promise<Page<AuditEvent>> {
+  await getIntegration(deps, actor, integrationId);
+  return deps.store.listAudit(actor.accountId, integrationId, page);
+}

@@ -1,0 +1,84 @@
+import * as z from 'zod/mini';
+import { type RouteSpec, routes } from '../routes.js';
+import { ErrorResponse } from './schemas.js';
+
+type JsonSchema = Record<string, unknown>;
+
+function schemaOf(schema: z.core.$ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}
+
+function parameters(schema: z.core.$ZodType | undefined, where: 'path' | 'query') {
+  if (!schema) return [];
+  const json = schemaOf(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: where,
+    required: where === 'path' || (json.required ?? []).includes(name),
+    schema: property,
+  }));
+}
+
+function operation(route: RouteSpec) {
+  const responses: Record<string, unknown> = {};
+  for (const [status, response] of Object.entries(route.responses)) {
+    responses[status] = {
+      description: response.description,
+      ...(response.noStore
+        ? { headers: { 'Cache-Control': { schema: { type: 'string', const: 'no-store' } } } }
+        : {}),
+      ...(response.schema
+        ? { content: { 'application/json': { schema: schemaOf(response.schema, 'output') } } }
+        : {}),
+    };
+  }
+  const error = { content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+  if (route.request)
+    responses['400'] ??= { description: 'The request is invalid; the message names the field', ...error };
+  if (!route.public) {
+    responses['401'] ??= { description: 'Missing or invalid bearer token', ...error };
+    if (route.method !== 'GET') responses['403'] ??= { description: 'The admin role is required', ...error };
+    if (route.path.includes('{')) responses['404'] ??= { description: 'Not found in your account', ...error };
+  }
+  return {
+    operationId: route.handler.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()),
+    summary: route.summary,
+    ...(route.public ? { security: [] } : {}),
+    parameters: [...parameters(route.request?.params, 'path'), ...parameters(route.request?.query, 'query')],
+    ...(route.request?.body
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: schemaOf(route.request.body, 'input') } },
+          },
+        }
+      : {}),
+    responses,
+  };
+}
+
+export function openApiDocument() {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    paths[route.path] ??= {};
+    const item = paths[route.path] as Record<string, unknown>;
+    item[route.method.toLowerCase()] = operation(route);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Shared Secret Keys',
+      version: '1.0.0',
+      description:
+        'Per-integration shared secret keys whose secret is shown once and never again. Every error is ' +
+        '{ "error": { "code", "message" } }.',
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      schemas: { Error: schemaOf(ErrorResponse, 'output') },
+    },
+    security: [{ bearer: [] }],
+    paths,
+  };
+}

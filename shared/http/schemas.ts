@@ -1,0 +1,107 @@
+import * as z from 'zod/mini';
+import { ID_PATTERNS } from '../domain/ids.js';
+
+const name = (what: string) =>
+  z
+    .string(`${what} must be a string`)
+    .check(
+      z.trim(),
+      z.minLength(1, `${what} is required and must not be blank`),
+      z.maxLength(100, `${what} must be at most 100 characters`),
+    );
+
+export const CreateIntegrationBody = z.object({
+  name: name('name'),
+  requireTimestamp: z.optional(z.boolean('requireTimestamp must be true or false')),
+});
+
+export const CreateKeyBody = z.object({ name: name('name') });
+
+export const IntegrationParams = z.object({
+  integrationId: z
+    .string()
+    .check(z.regex(ID_PATTERNS.integration, 'must be an integration id like int_01J…')),
+});
+
+export const KeyParams = z.object({
+  integrationId: z
+    .string()
+    .check(z.regex(ID_PATTERNS.integration, 'must be an integration id like int_01J…')),
+  keyId: z.string().check(z.regex(ID_PATTERNS.key, 'must be a key id like key_01J…')),
+});
+
+export const PageQuery = z.object({
+  limit: z._default(
+    z.pipe(
+      z.string().check(z.regex(/^\d+$/, 'must be a whole number from 1 to 100')),
+      z.transform(Number).check(z.gte(1, 'must be at least 1'), z.lte(100, 'must be at most 100')),
+    ),
+    25,
+  ),
+  cursor: z.optional(z.string().check(z.maxLength(2048, 'is too long'))),
+});
+
+// Response shapes: used for the OpenAPI document and by tests, not at run time.
+const Timestamp = z.iso.datetime();
+const NullableTimestamp = z.nullable(z.iso.datetime());
+
+export const IntegrationView = z.object({
+  id: z.string(),
+  name: z.string(),
+  apiKey: z.string(),
+  requireTimestamp: z.boolean(),
+  createdAt: Timestamp,
+  createdBy: z.string(),
+});
+
+export const KeyView = z.object({
+  id: z.string(),
+  integrationId: z.string(),
+  name: z.string(),
+  origin: z.enum(['created', 'auto-generated']),
+  status: z.enum(['active', 'expiring', 'revoked']),
+  expiresAt: NullableTimestamp,
+  hint: z.string(),
+  createdAt: Timestamp,
+  createdBy: z.string(),
+  viewable: z.boolean(),
+  viewedAt: NullableTimestamp,
+  viewedBy: z.nullable(z.string()),
+  revokedAt: NullableTimestamp,
+  revokedBy: z.nullable(z.string()),
+  lastUsedAt: NullableTimestamp,
+});
+
+export const SecretResponse = z.object({
+  key: KeyView,
+  secret: z.string().check(z.regex(/^ssk_[0-9A-Za-z]{49}$/)),
+});
+
+export const IntegrationCreated = z.object({ integration: IntegrationView, key: KeyView });
+
+export const IntegrationList = z.object({
+  items: z.array(IntegrationView),
+  nextCursor: z.nullable(z.string()),
+});
+
+export const KeyList = z.object({ items: z.array(KeyView) });
+
+export const AuditEventView = z.object({
+  id: z.string(),
+  integrationId: z.string(),
+  keyId: z.optional(z.string()),
+  action: z.enum(['integration.created', 'key.created', 'key.auto_generated', 'key.revealed', 'key.revoked']),
+  actor: z.string(),
+  at: Timestamp,
+  requestId: z.string(),
+  sourceIp: z.string(),
+  details: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
+});
+
+export const AuditList = z.object({ items: z.array(AuditEventView), nextCursor: z.nullable(z.string()) });
+
+export const ErrorResponse = z.object({
+  error: z.object({ code: z.string(), message: z.string() }),
+});
+
+export const Health = z.object({ status: z.literal('ok') });

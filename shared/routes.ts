@@ -1,0 +1,151 @@
+import type * as z from 'zod/mini';
+import type { Purpose } from './domain/ports.js';
+import * as S from './http/schemas.js';
+
+export type DynamoAction = 'dynamodb:GetItem' | 'dynamodb:Query' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem';
+
+/** What a function may do, and nothing more; the CDK app turns this into its IAM policy. */
+export interface Access {
+  dynamodb: DynamoAction[];
+  /** Which encryption-context purposes the function may create data keys for. */
+  kmsGenerate?: Purpose[];
+  /** Which purposes the function may decrypt. Only reveal may decrypt `display`. */
+  kmsDecrypt?: Purpose[];
+}
+
+export interface RouteSpec {
+  method: 'GET' | 'POST' | 'DELETE';
+  path: string;
+  /** The file under functions/ that handles it. */
+  handler: string;
+  summary: string;
+  public?: boolean;
+  access: Access;
+  request?: { body?: z.core.$ZodType; params?: z.core.$ZodType; query?: z.core.$ZodType };
+  responses: Record<number, { description: string; schema?: z.core.$ZodType; noStore?: boolean }>;
+}
+
+const READ: DynamoAction[] = ['dynamodb:GetItem', 'dynamodb:Query'];
+
+/** The dashboard API. One entry a route; the local server, the CDK app and the OpenAPI document read it. */
+export const routes: RouteSpec[] = [
+  {
+    method: 'GET',
+    path: '/health',
+    handler: 'health',
+    summary: 'Liveness check',
+    public: true,
+    access: { dynamodb: [] },
+    responses: { 200: { description: 'The service is up', schema: S.Health } },
+  },
+  {
+    method: 'GET',
+    path: '/openapi.json',
+    handler: 'openapi',
+    summary: 'This API described as OpenAPI 3.1',
+    public: true,
+    access: { dynamodb: [] },
+    responses: { 200: { description: 'The OpenAPI document' } },
+  },
+  {
+    method: 'POST',
+    path: '/integrations',
+    handler: 'create-integration',
+    summary: 'Create an integration; its first key is auto-generated and can be revealed once',
+    access: { dynamodb: ['dynamodb:PutItem'], kmsGenerate: ['display', 'signing'] },
+    request: { body: S.CreateIntegrationBody },
+    responses: {
+      201: {
+        description: 'The integration and its auto-generated key (no secret)',
+        schema: S.IntegrationCreated,
+      },
+    },
+  },
+  {
+    method: 'GET',
+    path: '/integrations',
+    handler: 'list-integrations',
+    summary: "List the account's integrations",
+    access: { dynamodb: ['dynamodb:Query'] },
+    request: { query: S.PageQuery },
+    responses: { 200: { description: 'A page of integrations', schema: S.IntegrationList } },
+  },
+  {
+    method: 'GET',
+    path: '/integrations/{integrationId}',
+    handler: 'get-integration',
+    summary: 'Get one integration',
+    access: { dynamodb: ['dynamodb:GetItem'] },
+    request: { params: S.IntegrationParams },
+    responses: { 200: { description: 'The integration', schema: S.IntegrationView } },
+  },
+  {
+    method: 'GET',
+    path: '/integrations/{integrationId}/keys',
+    handler: 'list-keys',
+    summary: "List an integration's keys: metadata only, never a secret",
+    access: { dynamodb: READ },
+    request: { params: S.IntegrationParams },
+    responses: { 200: { description: 'The keys', schema: S.KeyList } },
+  },
+  {
+    method: 'POST',
+    path: '/integrations/{integrationId}/keys',
+    handler: 'create-key',
+    summary: 'Create a named key; the response is the only time its secret is ever returned',
+    access: {
+      dynamodb: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      kmsGenerate: ['signing'],
+    },
+    request: { params: S.IntegrationParams, body: S.CreateKeyBody },
+    responses: {
+      201: {
+        description: 'The key and its secret, shown this once',
+        schema: S.SecretResponse,
+        noStore: true,
+      },
+      409: { description: 'The integration has the maximum number of usable keys', schema: S.ErrorResponse },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/integrations/{integrationId}/keys/{keyId}/reveal',
+    handler: 'reveal-key',
+    summary: 'Reveal an auto-generated key: succeeds exactly once for the whole account',
+    access: {
+      dynamodb: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+      kmsDecrypt: ['display'],
+    },
+    request: { params: S.KeyParams },
+    responses: {
+      200: {
+        description: 'The key and its secret, shown this once',
+        schema: S.SecretResponse,
+        noStore: true,
+      },
+      410: { description: 'Key no longer viewable (with who revealed it and when)', schema: S.ErrorResponse },
+      503: {
+        description: 'A dependency failed before the reveal committed; the key is still viewable',
+        schema: S.ErrorResponse,
+      },
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/integrations/{integrationId}/keys/{keyId}',
+    handler: 'revoke-key',
+    summary: 'Revoke a key now; it is kept, revoked, for the audit trail',
+    access: { dynamodb: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'] },
+    request: { params: S.KeyParams },
+    responses: { 200: { description: 'The revoked key', schema: S.KeyView } },
+  },
+  {
+    method: 'GET',
+    path: '/integrations/{integrationId}/audit',
+    handler: 'list-audit',
+    summary: "An integration's audit events, newest first",
+    access: { dynamodb: READ },
+    request: { params: S.IntegrationParams, query: S.PageQuery },
+    responses: { 200: { description: 'A page of audit events', schema: S.AuditList } },
+  },
+];
