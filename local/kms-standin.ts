@@ -45,7 +45,8 @@ function canonical(context: unknown): Buffer {
   }
   const entries = Object.entries(context as Record<string, unknown>);
   for (const [, value] of entries) {
-    if (typeof value !== 'string') throw new KmsError('ValidationException', 'EncryptionContext values must be strings');
+    if (typeof value !== 'string')
+      throw new KmsError('ValidationException', 'EncryptionContext values must be strings');
   }
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return Buffer.from(JSON.stringify(entries), 'utf8');
@@ -54,7 +55,10 @@ function canonical(context: unknown): Buffer {
 function base64Field(body: Record<string, unknown>, field: string): Buffer {
   const value = body[field];
   if (typeof value !== 'string' || value === '') {
-    throw new KmsError('ValidationException', `1 validation error detected: Value at '${field}' failed to satisfy constraint`);
+    throw new KmsError(
+      'ValidationException',
+      `1 validation error detected: Value at '${field}' failed to satisfy constraint`,
+    );
   }
   return Buffer.from(value, 'base64');
 }
@@ -71,8 +75,14 @@ export async function startKmsStandIn(
   function resolveKey(requested: unknown): void {
     if (requested === undefined) return;
     if (typeof requested !== 'string') throw new KmsError('ValidationException', 'KeyId must be a string');
-    const known = [keyId, keyArn, 'alias/shared-secret-keys-local', `arn:aws:kms:${REGION}:${ACCOUNT}:alias/shared-secret-keys-local`];
-    if (!known.includes(requested)) throw new KmsError('NotFoundException', `Key '${requested}' does not exist`);
+    const known = [
+      keyId,
+      keyArn,
+      'alias/shared-secret-keys-local',
+      `arn:aws:kms:${REGION}:${ACCOUNT}:alias/shared-secret-keys-local`,
+    ];
+    if (!known.includes(requested))
+      throw new KmsError('NotFoundException', `Key '${requested}' does not exist`);
   }
 
   function encrypt(plaintext: Buffer, context: unknown): Buffer {
@@ -124,7 +134,8 @@ export async function startKmsStandIn(
     Encrypt(body) {
       resolveKey(body.KeyId);
       const plaintext = base64Field(body, 'Plaintext');
-      if (plaintext.length > 4096) throw new KmsError('ValidationException', 'Plaintext is longer than 4096 bytes');
+      if (plaintext.length > 4096)
+        throw new KmsError('ValidationException', 'Plaintext is longer than 4096 bytes');
       return {
         KeyId: keyArn,
         EncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
@@ -133,7 +144,11 @@ export async function startKmsStandIn(
     },
     Decrypt(body) {
       const plaintext = decrypt(base64Field(body, 'CiphertextBlob'), body.EncryptionContext, body.KeyId);
-      const response = { KeyId: keyArn, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT', Plaintext: plaintext.toString('base64') };
+      const response = {
+        KeyId: keyArn,
+        EncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+        Plaintext: plaintext.toString('base64'),
+      };
       plaintext.fill(0);
       return response;
     },
@@ -189,7 +204,10 @@ export async function startKmsStandIn(
     }
     if (path === '/__standin/fault' && req.method === 'POST') {
       const body = JSON.parse((await readBody(req)) || '{}') as { fault?: Fault; operations?: string[] };
-      fault = { kind: body.fault ?? 'none', operations: body.operations ? new Set(body.operations) : undefined };
+      fault = {
+        kind: body.fault ?? 'none',
+        operations: body.operations ? new Set(body.operations) : undefined,
+      };
       return send(res, 200, { fault: fault.kind });
     }
     return send(res, 404, { message: 'unknown control path' });
@@ -204,11 +222,15 @@ export async function startKmsStandIn(
       const operation = operations[operationName];
       const raw = await readBody(req);
       if (req.method !== 'POST' || !operation) {
-        throw new KmsError('UnknownOperationException', `Operation ${operationName || '(none)'} is not supported here`);
+        throw new KmsError(
+          'UnknownOperationException',
+          `Operation ${operationName || '(none)'} is not supported here`,
+        );
       }
       counts[operationName] = (counts[operationName] ?? 0) + 1;
       if (fault.kind !== 'none' && (!fault.operations || fault.operations.has(operationName))) {
-        if (fault.kind === 'unavailable') throw new KmsError('KMSInternalException', 'Service unavailable', 500);
+        if (fault.kind === 'unavailable')
+          throw new KmsError('KMSInternalException', 'Service unavailable', 500);
         if (fault.kind === 'throttle') throw new KmsError('ThrottlingException', 'Rate exceeded');
         throw new KmsError('InvalidCiphertextException', '');
       }
@@ -220,7 +242,10 @@ export async function startKmsStandIn(
       }
       send(res, 200, operation(body));
     } catch (error) {
-      sendError(res, error instanceof KmsError ? error : new KmsError('KMSInternalException', 'Internal error', 500));
+      sendError(
+        res,
+        error instanceof KmsError ? error : new KmsError('KMSInternalException', 'Internal error', 500),
+      );
     }
   });
 

@@ -55,7 +55,10 @@ const TEXT_TYPES = /^(application\/([\w.+-]*\+)?json|text\/|application\/x-www-f
 
 function gatewayError(res: ServerResponse, status: number, message: string) {
   // API Gateway itself answers these (unknown route, failed JWT authorizer) in this shape.
-  res.writeHead(status, { 'content-type': 'application/json', ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}) });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}),
+  });
   res.end(JSON.stringify({ message }));
 }
 
@@ -107,7 +110,9 @@ export function createLocalServer(options: {
       }
 
       const { route, params } = match;
-      const claims = route.public ? undefined : await verifyToken(options.jwtSecret, req.headers.authorization);
+      const claims = route.public
+        ? undefined
+        : await verifyToken(options.jwtSecret, req.headers.authorization);
       if (!route.public && !claims) return gatewayError(res, 401, 'Unauthorized');
 
       const headers: Record<string, string> = {};
@@ -115,7 +120,8 @@ export function createLocalServer(options: {
         if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
       }
       const query: Record<string, string> = {};
-      for (const [name, value] of url.searchParams) query[name] = query[name] ? `${query[name]},${value}` : value;
+      for (const [name, value] of url.searchParams)
+        query[name] = query[name] ? `${query[name]},${value}` : value;
       const isText = TEXT_TYPES.test(headers['content-type'] ?? '');
       const requestId = randomUUID();
       const now = new Date();
@@ -147,7 +153,9 @@ export function createLocalServer(options: {
           stage: '$default',
           time: now.toUTCString(),
           timeEpoch: now.getTime(),
-          authorizer: claims ? { principalId: '', integrationLatency: 0, jwt: { claims, scopes: [] } } : undefined,
+          authorizer: claims
+            ? { principalId: '', integrationLatency: 0, jwt: { claims, scopes: [] } }
+            : undefined,
         },
       } as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
 
@@ -155,7 +163,8 @@ export function createLocalServer(options: {
         | APIGatewayProxyStructuredResultV2
         | undefined;
       const responseHeaders: Record<string, string> = {};
-      for (const [name, value] of Object.entries(result?.headers ?? {})) responseHeaders[name] = String(value);
+      for (const [name, value] of Object.entries(result?.headers ?? {}))
+        responseHeaders[name] = String(value);
       res.writeHead(result?.statusCode ?? 200, { ...responseHeaders, 'x-request-id': requestId });
       const payload = result?.body ?? '';
       res.end(result?.isBase64Encoded ? Buffer.from(payload, 'base64') : payload);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { type KmsStandIn, startKmsStandIn } from './kms-standin.js';
@@ -44,6 +44,8 @@ export async function startEngines(options: { dataDir?: string; tableName?: stri
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
       AWS_ENDPOINT_URL_KMS: kms.endpoint,
       TABLE_NAME: tableName,
+      // Local runs may use Node 20; the SDK's notice about its future Node 22 floor is noise here.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       KMS_KEY_ID: kms.keyArn,
     };
     const client = new DynamoDBClient({

@@ -1,6 +1,6 @@
 import { localJwtSecret } from './dev-auth.js';
-import { closeServer, startEngines } from './stack.js';
 import { createLocalServer, listen, loadRoutes } from './server.js';
+import { closeServer, startEngines } from './stack.js';
 
 /**
  * `npm start`: DynamoDB Local, the KMS stand-in, the table, and the API's handlers behind an API

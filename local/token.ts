@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { issueToken, localJwtSecret } from './dev-auth.js';
 
-const usage = 'Usage: npm run token -- --account <account_id> --user <user> [--role admin|viewer] [--expires 12h]';
+const usage =
+  'Usage: npm run token -- --account <account_id> --user <user> [--role admin|viewer] [--expires 12h]';
 
 const { values } = parseArgs({
   options: {

@@ -253,7 +253,7 @@ export function createDynamoStore({
       return item ? strip<Integration>(item) : undefined;
     },
 
-    listIntegrations(accountId, { limit, cursor }) {
+    async listIntegrations(accountId, { limit, cursor }) {
       const start = decodeCursor(cursor, 'INTEGRATION#');
       return query<Integration>(
         {
@@ -393,7 +393,7 @@ export function createDynamoStore({
       return { status: 'revoked', key: { ...rest, status: 'revoked', revokedAt, revokedBy } };
     },
 
-    listAudit(accountId, integrationId, { limit, cursor }) {
+    async listAudit(accountId, integrationId, { limit, cursor }) {
       const prefix = TableKeys.auditPrefix(integrationId);
       const start = decodeCursor(cursor, prefix);
       return query<AuditEvent>(

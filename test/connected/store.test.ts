@@ -1,0 +1,338 @@
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TableKeys } from '../../shared/adapters/dynamodb.js';
+import {
+  ConflictError,
+  IntegrityError,
+  KeyNoLongerViewableError,
+  NotFoundError,
+  RetryableError,
+  ValidationError,
+} from '../../shared/domain/errors.js';
+import * as service from '../../shared/domain/service.js';
+import { actor, connectedEngines } from '../support/engines.js';
+
+let engines: Awaited<ReturnType<typeof connectedEngines>>;
+beforeAll(async () => {
+  engines = await connectedEngines();
+});
+afterAll(() => engines.close());
+
+const alice = actor('acme', 'alice');
+const bob = actor('acme', 'bob');
+const mallory = actor('evil', 'mallory');
+
+async function rawKey(accountId: string, integrationId: string, keyId: string) {
+  const { Item } = await engines.client.send(
+    new GetCommand({
+      TableName: engines.tableName,
+      Key: { pk: TableKeys.account(accountId), sk: TableKeys.key(integrationId, keyId) },
+    }),
+  );
+  return Item;
+}
+
+describe('create integration (one transaction against DynamoDB Local)', () => {
+  it('stores the integration, its auto-generated key with a display copy, its credential and two audit events', async () => {
+    const { integration, key } = await service.createIntegration(engines.deps, alice, { name: 'Backend' });
+    expect(key).toMatchObject({ origin: 'auto-generated', status: 'active', viewable: true });
+    const stored = await rawKey('acme', integration.id, key.id);
+    expect(stored?.displayCiphertext).toMatch(/^v1\./);
+    const credential = await engines.store.getCredential(integration.apiKey);
+    expect(credential).toMatchObject({ accountId: 'acme', integrationId: integration.id });
+    expect(Object.keys(credential?.keys ?? {})).toEqual([key.id]);
+    const audit = await service.listAudit(engines.deps, alice, integration.id, { limit: 10 });
+    expect(audit.items.map((event) => event.action).sort()).toEqual([
+      'integration.created',
+      'key.auto_generated',
+    ]);
+  });
+
+  it('refuses to overwrite an existing integration (attribute_not_exists)', async () => {
+    const { integration, key } = await service.createIntegration(engines.deps, alice, { name: 'Once' });
+    const stored = await engines.store.getKey('acme', integration.id, key.id);
+    const copy = { ...integration };
+    await expect(
+      engines.store.createIntegration({
+        integration: copy,
+        firstKey: {
+          key: stored ?? (undefined as never),
+          signing: { name: 'x', status: 'active', createdAt: copy.createdAt, signing: 'v1.a.b.c' },
+          audit: {
+            id: 'evt_dup',
+            accountId: 'acme',
+            integrationId: copy.id,
+            action: 'key.created',
+            actor: 'alice',
+            at: copy.createdAt,
+            requestId: 'r',
+            sourceIp: 'ip',
+          },
+        },
+        audit: {
+          id: 'evt_dup2',
+          accountId: 'acme',
+          integrationId: copy.id,
+          action: 'integration.created',
+          actor: 'alice',
+          at: copy.createdAt,
+          requestId: 'r',
+          sourceIp: 'ip',
+        },
+      }),
+    ).rejects.toMatchObject({ name: 'TransactionCanceledException' });
+  });
+});
+
+describe('create key', () => {
+  it('returns the secret once and stores no display copy of it', async () => {
+    const { integration } = await service.createIntegration(engines.deps, alice, { name: 'Keys' });
+    const { key, secret } = await service.createKey(engines.deps, alice, integration.id, { name: 'Primary' });
+    expect(secret).toMatch(/^ssk_/);
+    expect(key).toMatchObject({ origin: 'created', viewable: false, hint: `ssk_…${secret.slice(-4)}` });
+    const stored = await rawKey('acme', integration.id, key.id);
+    expect(stored?.displayCiphertext).toBeUndefined();
+    expect(JSON.stringify(stored)).not.toContain(secret);
+    await expect(service.revealKey(engines.deps, alice, integration.id, key.id)).rejects.toMatchObject({
+      statusCode: 410,
+      details: { reason: 'created' },
+    });
+  });
+
+  it('caps usable keys per integration with a conditional update on the credential', async () => {
+    const deps = { ...engines.deps, maxUsableKeys: 3 };
+    const { integration } = await service.createIntegration(deps, alice, { name: 'Cap' });
+    await service.createKey(deps, alice, integration.id, { name: 'two' });
+    const third = await service.createKey(deps, alice, integration.id, { name: 'three' });
+    await expect(service.createKey(deps, alice, integration.id, { name: 'four' })).rejects.toBeInstanceOf(
+      ConflictError,
+    );
+    // The failed transaction left nothing behind.
+    expect(await service.listKeys(deps, alice, integration.id)).toHaveLength(3);
+    await service.revokeKey(deps, alice, integration.id, third.key.id);
+    await expect(service.createKey(deps, alice, integration.id, { name: 'four' })).resolves.toBeDefined();
+  });
+});
+
+describe('reveal (conditional transaction against DynamoDB Local)', () => {
+  it('returns the secret once; the second caller of the account gets 410 naming who revealed it', async () => {
+    const { integration, key } = await service.createIntegration(engines.deps, alice, { name: 'Reveal' });
+    const first = await service.revealKey(engines.deps, alice, integration.id, key.id);
+    expect(first.secret).toMatch(/^ssk_/);
+    expect(first.key).toMatchObject({ viewable: false, viewedBy: 'alice' });
+    const second = service.revealKey(engines.deps, bob, integration.id, key.id);
+    await expect(second).rejects.toBeInstanceOf(KeyNoLongerViewableError);
+    await expect(second).rejects.toMatchObject({ details: { reason: 'viewed', viewedBy: 'alice' } });
+    const stored = await rawKey('acme', integration.id, key.id);
+    expect(stored?.displayCiphertext).toBeUndefined();
+    expect(stored?.viewedBy).toBe('alice');
+  });
+
+  it('the revealed secret is the one the signing copy holds', async () => {
+    const { integration, key } = await service.createIntegration(engines.deps, alice, { name: 'Same' });
+    const { secret } = await service.revealKey(engines.deps, alice, integration.id, key.id);
+    const credential = await engines.store.getCredential(integration.apiKey);
+    const signing = await engines.envelope.open(credential?.keys[key.id]?.signing ?? '', {
+      account: 'acme',
+      integration: integration.id,
+      key: key.id,
+      purpose: 'signing',
+    });
+    expect(signing.toString()).toBe(secret);
+  });
+
+  it('exactly one of 50 concurrent reveals commits', async () => {
+    const { integration, key } = await service.createIntegration(engines.deps, alice, { name: 'Race' });
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) =>
+        service.revealKey(engines.deps, actor('acme', `user-${i % 5}`), integration.id, key.id),
+      ),
+    );
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r) => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    for (const r of lost)
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(KeyNoLongerViewableError);
+    const audit = await service.listAudit(engines.deps, alice, integration.id, { limit: 100 });
+    expect(audit.items.filter((e) => e.action === 'key.revealed')).toHaveLength(1);
+  });
+
+  it('a retried commit that in fact succeeded recognises its own reveal id instead of answering 410', async () => {
+    const { integration, key } = await service.createIntegration(engines.deps, alice, { name: 'Retry' });
+    const stored = await engines.store.getKey('acme', integration.id, key.id);
+    if (!stored) throw new Error('key missing');
+    const commit = (eventId: string) =>
+      engines.store.commitReveal({
+        key: stored,
+        revealId: '11111111-1111-4111-8111-111111111111',
+        viewedBy: 'alice',
+        viewedAt: new Date().toISOString(),
+        audit: {
+          id: eventId,
+          accountId: 'acme',
+          integrationId: integration.id,
+          keyId: key.id,
+          action: 'key.revealed',
+          actor: 'alice',
+          at: new Date().toISOString(),
+          requestId: 'r',
+          sourceIp: 'ip',
+        },
+      });
+    await expect(commit('evt_first')).resolves.toEqual({ status: 'committed' });
+    await expect(commit('evt_second')).resolves.toEqual({ status: 'committed' });
+    const other = await engines.store.commitReveal({
+      key: stored,
+      revealId: '22222222-2222-4222-8222-222222222222',
+      viewedBy: 'bob',
+      viewedAt: new Date().toISOString(),
+      audit: {
+        id: 'evt_third',
+        accountId: 'acme',
+        integrationId: integration.id,
+        keyId: key.id,
+        action: 'key.revealed',
+        actor: 'bob',
+        at: new Date().toISOString(),
+        requestId: 'r',
+        sourceIp: 'ip',
+      },
+    });
+    expect(other.status).toBe('not-viewable');
+  });
+
+  it('KMS down before the commit: 503-type error, key still viewable, and a later reveal succeeds', async () => {
+    const { integration, key } = await service.createIntegration(engines.deps, alice, { name: 'KMS down' });
+    engines.kms.setFault('unavailable', ['Decrypt']);
+    try {
+      await expect(service.revealKey(engines.deps, alice, integration.id, key.id)).rejects.toBeInstanceOf(
+        RetryableError,
+      );
+    } finally {
+      engines.kms.setFault('none');
+    }
+    expect((await rawKey('acme', integration.id, key.id))?.displayCiphertext).toMatch(/^v1\./);
+    const audit = await service.listAudit(engines.deps, alice, integration.id, { limit: 10 });
+    expect(audit.items.some((e) => e.action === 'key.revealed')).toBe(false);
+    await expect(service.revealKey(engines.deps, alice, integration.id, key.id)).resolves.toMatchObject({
+      secret: expect.stringMatching(/^ssk_/),
+    });
+  });
+
+  it('a display ciphertext moved to another key does not decrypt there', async () => {
+    const a = await service.createIntegration(engines.deps, alice, { name: 'A' });
+    const b = await service.createIntegration(engines.deps, alice, { name: 'B' });
+    const itemA = await rawKey('acme', a.integration.id, a.key.id);
+    const itemB = await rawKey('acme', b.integration.id, b.key.id);
+    await engines.client.send(
+      new PutCommand({
+        TableName: engines.tableName,
+        Item: { ...itemB, displayCiphertext: itemA?.displayCiphertext },
+      }),
+    );
+    await expect(service.revealKey(engines.deps, alice, b.integration.id, b.key.id)).rejects.toBeInstanceOf(
+      IntegrityError,
+    );
+    expect((await rawKey('acme', b.integration.id, b.key.id))?.displayCiphertext).toBe(
+      itemA?.displayCiphertext,
+    );
+  });
+});
+
+describe('revoke', () => {
+  it('marks the key revoked, drops its display copy and its signing entry, audits, and is idempotent', async () => {
+    const { integration, key } = await service.createIntegration(engines.deps, alice, { name: 'Revoke' });
+    const revoked = await service.revokeKey(engines.deps, alice, integration.id, key.id);
+    expect(revoked).toMatchObject({ status: 'revoked', revokedBy: 'alice', viewable: false });
+    expect((await engines.store.getCredential(integration.apiKey))?.keys[key.id]).toBeUndefined();
+    await expect(service.revealKey(engines.deps, alice, integration.id, key.id)).rejects.toMatchObject({
+      details: { reason: 'revoked' },
+    });
+    await expect(service.revokeKey(engines.deps, bob, integration.id, key.id)).resolves.toMatchObject({
+      revokedBy: 'alice',
+    });
+    const audit = await service.listAudit(engines.deps, alice, integration.id, { limit: 10 });
+    expect(audit.items.filter((e) => e.action === 'key.revoked')).toHaveLength(1);
+  });
+
+  it('a concurrent second revoke fails its condition and reports the first', async () => {
+    const { integration, key } = await service.createIntegration(engines.deps, alice, { name: 'Twice' });
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        service.revokeKey(engines.deps, alice, integration.id, key.id).catch((e) => e),
+      ),
+    );
+    for (const result of results) expect(result).toMatchObject({ status: 'revoked' });
+    const audit = await service.listAudit(engines.deps, alice, integration.id, { limit: 10 });
+    expect(audit.items.filter((e) => e.action === 'key.revoked')).toHaveLength(1);
+  });
+});
+
+describe('tenancy, roles and paging', () => {
+  it("another account's ids are not found, for reads and writes alike", async () => {
+    const { integration, key } = await service.createIntegration(engines.deps, alice, { name: 'Mine' });
+    await expect(service.getIntegration(engines.deps, mallory, integration.id)).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    await expect(service.listKeys(engines.deps, mallory, integration.id)).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    await expect(service.revealKey(engines.deps, mallory, integration.id, key.id)).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    await expect(service.revokeKey(engines.deps, mallory, integration.id, key.id)).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    await expect(
+      service.createKey(engines.deps, mallory, integration.id, { name: 'x' }),
+    ).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      service.listAudit(engines.deps, mallory, integration.id, { limit: 5 }),
+    ).rejects.toBeInstanceOf(NotFoundError);
+    expect((await rawKey('acme', integration.id, key.id))?.displayCiphertext).toBeDefined();
+  });
+
+  it('a viewer may read but not write or reveal', async () => {
+    const viewer = actor('acme', 'vic', 'viewer');
+    const { integration, key } = await service.createIntegration(engines.deps, alice, { name: 'Roles' });
+    await expect(service.listKeys(engines.deps, viewer, integration.id)).resolves.toHaveLength(1);
+    for (const attempt of [
+      () => service.createIntegration(engines.deps, viewer, { name: 'x' }),
+      () => service.createKey(engines.deps, viewer, integration.id, { name: 'x' }),
+      () => service.revealKey(engines.deps, viewer, integration.id, key.id),
+      () => service.revokeKey(engines.deps, viewer, integration.id, key.id),
+    ]) {
+      await expect(attempt()).rejects.toMatchObject({ statusCode: 403 });
+    }
+  });
+
+  it('pages integrations with an opaque cursor that cannot be pointed elsewhere', async () => {
+    const owner = actor('pager', 'p');
+    for (let i = 0; i < 5; i++) await service.createIntegration(engines.deps, owner, { name: `n${i}` });
+    const first = await service.listIntegrations(engines.deps, owner, { limit: 2 });
+    expect(first.items).toHaveLength(2);
+    const second = await service.listIntegrations(engines.deps, owner, {
+      limit: 2,
+      cursor: first.nextCursor ?? '',
+    });
+    const third = await service.listIntegrations(engines.deps, owner, {
+      limit: 2,
+      cursor: second.nextCursor ?? '',
+    });
+    const names = [...first.items, ...second.items, ...third.items].map((i) => i.name);
+    expect(new Set(names).size).toBe(5);
+    const forged = Buffer.from(JSON.stringify({ sk: 'KEY#x' })).toString('base64url');
+    await expect(
+      service.listIntegrations(engines.deps, owner, { limit: 2, cursor: forged }),
+    ).rejects.toBeInstanceOf(ValidationError);
+    await expect(
+      service.listIntegrations(engines.deps, owner, { limit: 2, cursor: 'garbage' }),
+    ).rejects.toBeInstanceOf(ValidationError);
+    // The same cursor used by another account only ever reads that account's partition.
+    const foreign = await service.listIntegrations(engines.deps, mallory, {
+      limit: 10,
+      cursor: first.nextCursor ?? '',
+    });
+    expect(foreign.items.every((i) => i.accountId === 'evil')).toBe(true);
+  });
+});

@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { inject } from 'vitest';
+import { type KmsStandIn, startKmsStandIn } from '../../local/kms-standin.js';
+import { ensureTable } from '../../local/table.js';
+import { systemClock } from '../../shared/adapters/clock.js';
+import { createDynamoStore } from '../../shared/adapters/dynamodb.js';
+import { createKmsEnvelope } from '../../shared/adapters/kms-envelope.js';
+import type { Actor, Role } from '../../shared/domain/model.js';
+import type { ServiceDeps } from '../../shared/domain/service.js';
+
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+/** Real engines for connected tests: the run's DynamoDB Local (a fresh table) and a KMS stand-in. */
+export async function connectedEngines() {
+  const endpoint = inject('dynamodbEndpoint');
+  const raw = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials });
+  const tableName = `t-${randomUUID()}`;
+  await ensureTable(raw, tableName);
+  const client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+  const kms: KmsStandIn = await startKmsStandIn();
+  const kmsClient = new KMSClient({
+    region: 'us-east-1',
+    endpoint: kms.endpoint,
+    credentials,
+    maxAttempts: 1,
+  });
+  const store = createDynamoStore({ client, tableName });
+  const envelope = createKmsEnvelope({ client: kmsClient, keyId: kms.keyArn });
+  const deps: ServiceDeps = { store, envelope, clock: systemClock, maxUsableKeys: 10 };
+  return {
+    client,
+    tableName,
+    kms,
+    kmsClient,
+    store,
+    envelope,
+    deps,
+    async close() {
+      await kms.close();
+      raw.destroy();
+      kmsClient.destroy();
+    },
+  };
+}
+
+export function actor(accountId: string, userId: string, role: Role = 'admin'): Actor {
+  return { accountId, userId, roles: [role], requestId: randomUUID(), sourceIp: '127.0.0.1' };
+}
