@@ -6,6 +6,7 @@ import {
 import {
   type DynamoDBDocumentClient,
   GetCommand,
+  type GetCommandInput,
   QueryCommand,
   type QueryCommandInput,
   TransactWriteCommand,
@@ -144,32 +145,35 @@ export function createDynamoStore({
     ...key,
   });
 
-  async function transact(input: TransactWriteCommandInput): Promise<void> {
+  /** Throttling, timeouts and 5xx become a 503 that tells the caller a retry is safe. */
+  async function send<T>(call: () => Promise<T>): Promise<T> {
     try {
-      await client.send(new TransactWriteCommand(input));
+      return await call();
     } catch (error) {
       if (isTransient(error) && !isConditionFailure(error)) throw new RetryableError();
       throw error;
     }
   }
 
+  const transact = (input: TransactWriteCommandInput) =>
+    send(() => client.send(new TransactWriteCommand(input)));
+  const get = (input: GetCommandInput) => send(() => client.send(new GetCommand(input)));
+
   async function readKey(
     accountId: string,
     integrationId: string,
     keyId: string,
   ): Promise<KeyRecord | undefined> {
-    const { Item: item } = await client.send(
-      new GetCommand({
-        TableName: tableName,
-        Key: { pk: TableKeys.account(accountId), sk: TableKeys.key(integrationId, keyId) },
-        ConsistentRead: true,
-      }),
-    );
+    const { Item: item } = await get({
+      TableName: tableName,
+      Key: { pk: TableKeys.account(accountId), sk: TableKeys.key(integrationId, keyId) },
+      ConsistentRead: true,
+    });
     return item ? strip<KeyRecord>(item) : undefined;
   }
 
   async function query<T>(input: QueryCommandInput, cursorField: 'sk' | 'gsi1sk'): Promise<Page<T>> {
-    const result = await client.send(new QueryCommand(input));
+    const result = await send(() => client.send(new QueryCommand(input)));
     return {
       items: (result.Items ?? []).map((item) => strip<T>(item)),
       nextCursor: encodeCursor(result.LastEvaluatedKey, cursorField),
@@ -244,12 +248,10 @@ export function createDynamoStore({
     },
 
     async getIntegration(accountId, integrationId) {
-      const { Item: item } = await client.send(
-        new GetCommand({
-          TableName: tableName,
-          Key: { pk: TableKeys.account(accountId), sk: TableKeys.integration(integrationId) },
-        }),
-      );
+      const { Item: item } = await get({
+        TableName: tableName,
+        Key: { pk: TableKeys.account(accountId), sk: TableKeys.integration(integrationId) },
+      });
       return item ? strip<Integration>(item) : undefined;
     },
 
@@ -306,16 +308,18 @@ export function createDynamoStore({
       const items: KeyRecord[] = [];
       let start: Item | undefined;
       do {
-        const result = await client.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: {
-              ':pk': TableKeys.account(accountId),
-              ':prefix': TableKeys.keyPrefix(integrationId),
-            },
-            ExclusiveStartKey: start,
-          }),
+        const result = await send(() =>
+          client.send(
+            new QueryCommand({
+              TableName: tableName,
+              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+              ExpressionAttributeValues: {
+                ':pk': TableKeys.account(accountId),
+                ':prefix': TableKeys.keyPrefix(integrationId),
+              },
+              ExclusiveStartKey: start,
+            }),
+          ),
         );
         for (const item of result.Items ?? []) items.push(strip<KeyRecord>(item));
         start = result.LastEvaluatedKey;
@@ -410,13 +414,11 @@ export function createDynamoStore({
     },
 
     async getCredential(apiKey) {
-      const { Item: item } = await client.send(
-        new GetCommand({
-          TableName: tableName,
-          Key: { pk: TableKeys.credential(apiKey), sk: TableKeys.credentialSort },
-          ConsistentRead: true,
-        }),
-      );
+      const { Item: item } = await get({
+        TableName: tableName,
+        Key: { pk: TableKeys.credential(apiKey), sk: TableKeys.credentialSort },
+        ConsistentRead: true,
+      });
       return item ? strip<Credential>(item) : undefined;
     },
   };

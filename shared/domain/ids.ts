@@ -3,17 +3,34 @@ import { randomBase62 } from './secret.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
-/** A ULID-style id: 10 characters of millisecond time then 16 random ones, so ids sort by creation. */
+let lastTime = -1;
+const lastRandom = new Uint8Array(16);
+
+/**
+ * A ULID-style id: 10 characters of millisecond time then 16 random ones, so ids sort by creation.
+ * Monotonic within a process: ids made in the same millisecond still sort in the order they were made.
+ */
 export function timeOrderedId(now: Date): string {
   let time = now.getTime();
+  if (time === lastTime) {
+    for (let i = lastRandom.length - 1; i >= 0; i--) {
+      lastRandom[i] = ((lastRandom[i] ?? 0) + 1) % 32;
+      if (lastRandom[i] !== 0) break;
+    }
+  } else {
+    lastTime = time;
+    const random = randomBytes(16);
+    for (let i = 0; i < 16; i++) lastRandom[i] = (random[i] ?? 0) % 32;
+    // Leave headroom so increments within one millisecond do not wrap.
+    lastRandom[0] = (lastRandom[0] ?? 0) % 16;
+  }
   let head = '';
   for (let i = 0; i < 10; i++) {
     head = CROCKFORD[time % 32] + head;
     time = Math.floor(time / 32);
   }
-  const random = randomBytes(16);
   let tail = '';
-  for (const byte of random) tail += CROCKFORD[byte % 32];
+  for (const digit of lastRandom) tail += CROCKFORD[digit];
   return head + tail;
 }
 

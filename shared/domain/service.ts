@@ -124,13 +124,10 @@ export async function createIntegration(
     createdAt: at.toISOString(),
     createdBy: actor.userId,
   };
+  const audit = auditEvent(actor, at, 'integration.created', integration.id, undefined, { name: input.name });
   // The auto-generated key's secret is not returned here: it waits, sealed, for its one reveal.
   const { write } = await mintKey(deps, actor, at, integration.id, 'Auto-generated key', 'auto-generated');
-  await deps.store.createIntegration({
-    integration,
-    firstKey: write,
-    audit: auditEvent(actor, at, 'integration.created', integration.id, undefined, { name: input.name }),
-  });
+  await deps.store.createIntegration({ integration, firstKey: write, audit });
   return { integration, key: toKeyView(write.key) };
 }
 

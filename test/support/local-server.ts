@@ -1,0 +1,72 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { issueToken } from '../../local/dev-auth.js';
+import { ROOT } from '../../local/dynamodb-local.js';
+
+export interface RunningServer {
+  url: string;
+  kmsEndpoint: string;
+  dynamodbEndpoint: string;
+  /** Everything the server process printed, stdout and stderr. */
+  output(): string;
+  token(account: string, user: string, role?: 'admin' | 'viewer'): Promise<string>;
+  request(path: string, init?: RequestInit & { token?: string; json?: unknown }): Promise<Response>;
+  /** Ctrl-C, as a user would; resolves with the exit code. */
+  interrupt(): Promise<number | null>;
+  child: ChildProcess;
+}
+
+/** Starts `local/start.ts` — what `npm start` runs — as a separate process on a free port. */
+export async function startLocalServer(extraEnv: Record<string, string> = {}): Promise<RunningServer> {
+  const secret = randomBytes(32).toString('base64url');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', LOCAL_JWT_SECRET: secret, POWERTOOLS_LOG_LEVEL: 'DEBUG', ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const deadline = Date.now() + 60_000;
+  let url: string | undefined;
+  while (!url) {
+    url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+    if (child.exitCode !== null) throw new Error(`local server exited: ${output}`);
+    if (Date.now() > deadline) throw new Error(`local server did not start: ${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const kmsEndpoint = /KMS stand-in\s+(http:\/\/\S+)/.exec(output)?.[1] ?? '';
+  const dynamodbEndpoint = /DynamoDB Local\s+(http:\/\/\S+)/.exec(output)?.[1] ?? '';
+  const key = new TextEncoder().encode(secret);
+  const base = url;
+
+  return {
+    url: base,
+    kmsEndpoint,
+    dynamodbEndpoint,
+    child,
+    output: () => output,
+    token: (account, user, role = 'admin') => issueToken(key, { account, user, roles: [role] }),
+    request(path, init = {}) {
+      const { token, json, headers, ...rest } = init;
+      const merged = new Headers(headers);
+      if (token) merged.set('authorization', `Bearer ${token}`);
+      if (json !== undefined) merged.set('content-type', 'application/json');
+      return fetch(base + path, {
+        ...rest,
+        headers: merged,
+        body: json !== undefined ? JSON.stringify(json) : rest.body,
+      });
+    },
+    async interrupt() {
+      if (child.exitCode === null) child.kill('SIGINT');
+      return exited;
+    },
+  };
+}
