@@ -75,11 +75,9 @@ describe('HTTP error policy', () => {
       code: 'temporarily_unavailable',
       message: /Retry/,
     });
-    ddb
-      .on(GetCommand)
-      .resolves({
-        Item: { id: integrationId, accountId: 'acme', apiKey: 'ak_x', name: 'n', status: 'active' },
-      });
+    ddb.on(GetCommand).resolves({
+      Item: { id: integrationId, accountId: 'acme', apiKey: 'ak_x', name: 'n', status: 'active' },
+    });
     ddb.on(TransactWriteCommand).rejects(throttled);
     const write = await revokeKey(event({ integrationId, keyId }), context);
     expect(write.statusCode).toBe(503);
