@@ -1,4 +1,5 @@
 import { localJwtSecret } from './dev-auth.js';
+import { internalOperations } from './internal.js';
 import { createLocalServer, listen, loadRoutes } from './server.js';
 import { closeServer, startEngines } from './stack.js';
 
@@ -11,7 +12,11 @@ const engines = await startEngines({ dataDir: process.env.DATA_DIR || undefined 
 // Handlers read their configuration at import, exactly as at a Lambda cold start.
 Object.assign(process.env, engines.env);
 const { routes } = await import('../shared/routes.js');
-const server = createLocalServer({ routes: await loadRoutes(routes), jwtSecret: localJwtSecret() });
+const server = createLocalServer({
+  routes: await loadRoutes(routes),
+  jwtSecret: localJwtSecret(),
+  fallback: await internalOperations(),
+});
 
 let stopping = false;
 async function stop(code: number) {
@@ -32,6 +37,7 @@ try {
       `  DynamoDB Local ${engines.dynamodb.endpoint} (${process.env.DATA_DIR ? `data in ${process.env.DATA_DIR}` : 'in memory'})`,
       `  KMS stand-in   ${engines.kms.endpoint}`,
       '  Get a token:   npm run token -- --account acme --user alice [--role viewer]',
+      `  Internal:      POST http://127.0.0.1:${actual}/internal/verify-signature and /internal/sign-webhook (loopback only)`,
       '  Ctrl-C stops everything.',
       '',
     ].join('\n'),

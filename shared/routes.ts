@@ -7,19 +7,27 @@ export type DynamoAction = 'dynamodb:GetItem' | 'dynamodb:Query' | 'dynamodb:Put
 /** What a function may do, and nothing more; the CDK app turns this into its IAM policy. */
 export interface Access {
   dynamodb: DynamoAction[];
+  /** Whether the function queries the table's GSI (gsi1). */
+  dynamodbIndex?: boolean;
   /** Which encryption-context purposes the function may create data keys for. */
   kmsGenerate?: Purpose[];
   /** Which purposes the function may decrypt. Only reveal may decrypt `display`. */
   kmsDecrypt?: Purpose[];
 }
 
-export interface RouteSpec {
-  method: 'GET' | 'POST' | 'DELETE';
-  path: string;
+export interface FunctionSpec {
   /** The file under functions/ that handles it. */
   handler: string;
   summary: string;
+  access: Access;
+}
+
+export interface RouteSpec extends FunctionSpec {
+  method: 'GET' | 'POST' | 'DELETE';
+  path: string;
+  /** No JWT: open to anyone (health, OpenAPI) or authenticated by a request signature. */
   public?: boolean;
+  signed?: boolean;
   access: Access;
   request?: { body?: z.core.$ZodType; params?: z.core.$ZodType; query?: z.core.$ZodType };
   responses: Record<number, { description: string; schema?: z.core.$ZodType; noStore?: boolean }>;
@@ -140,6 +148,44 @@ export const routes: RouteSpec[] = [
     responses: { 200: { description: 'The revoked key', schema: S.KeyView } },
   },
   {
+    method: 'POST',
+    path: '/integrations/{integrationId}/keys/{keyId}/rotate',
+    handler: 'rotate-key',
+    summary:
+      'Rotate: a successor key (secret shown once) and the old key expiring after an overlap (default 24 h)',
+    access: {
+      dynamodb: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      kmsGenerate: ['signing'],
+    },
+    request: { params: S.KeyParams, body: S.RotateKeyBody },
+    responses: {
+      201: {
+        description: 'The successor and its secret, shown this once',
+        schema: S.RotateResponse,
+        noStore: true,
+      },
+      409: { description: 'The key is not active, or the integration is full', schema: S.ErrorResponse },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/signature-check',
+    handler: 'signature-check',
+    summary:
+      'For integrations: check a signed request (X-AUTH-CLIENT, X-HMAC-SIGNATURE, optional X-AUTH-TIMESTAMP)',
+    public: true,
+    signed: true,
+    access: { dynamodb: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], kmsDecrypt: ['signing'] },
+    responses: {
+      200: { description: 'The signature is valid', schema: S.SignatureCheckResponse },
+      401: {
+        description: 'The signature is not valid; the code and message say why',
+        schema: S.ErrorResponse,
+      },
+      503: { description: 'Verification could not run; retry', schema: S.ErrorResponse },
+    },
+  },
+  {
     method: 'GET',
     path: '/integrations/{integrationId}/audit',
     handler: 'list-audit',
@@ -147,5 +193,24 @@ export const routes: RouteSpec[] = [
     access: { dynamodb: READ },
     request: { params: S.IntegrationParams, query: S.PageQuery },
     responses: { 200: { description: 'A page of audit events', schema: S.AuditList } },
+  },
+];
+
+/** Internal functions: invoked directly with AWS credentials by the platform's services, not routed. */
+export const internalFunctions: FunctionSpec[] = [
+  {
+    handler: 'verify-signature',
+    summary:
+      '{ apiKey, signature, body (base64), timestamp? } → { valid, accountId, integrationId, keyId } or { valid: false, reason }',
+    access: { dynamodb: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], kmsDecrypt: ['signing'] },
+  },
+  {
+    handler: 'sign-webhook',
+    summary: '{ integrationId, payload, id? } → { headers, keyIds } for an outbound webhook',
+    access: {
+      dynamodb: ['dynamodb:GetItem', 'dynamodb:Query'],
+      dynamodbIndex: true,
+      kmsDecrypt: ['signing'],
+    },
   },
 ];

@@ -11,6 +11,7 @@ import {
   type QueryCommandInput,
   TransactWriteCommand,
   type TransactWriteCommandInput,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, RetryableError, ValidationError } from '../domain/errors.js';
 import type { AuditEvent, Credential, Integration, KeyRecord, Page } from '../domain/model.js';
@@ -231,6 +232,8 @@ export function createDynamoStore({
           put({
             pk: TableKeys.account(integration.accountId),
             sk: TableKeys.integration(integration.id),
+            gsi1pk: TableKeys.integration(integration.id),
+            gsi1sk: TableKeys.integration(integration.id),
             type: 'integration',
             ...integration,
           }),
@@ -239,6 +242,7 @@ export function createDynamoStore({
             sk: TableKeys.credentialSort,
             type: 'credential',
             ...credential,
+            retired: {},
           }),
           put(keyItem(firstKey.key)),
           auditPut(audit),
@@ -354,7 +358,30 @@ export function createDynamoStore({
       }
     },
 
-    async revokeKey({ key, apiKey, revokedAt, revokedBy, audit }): Promise<RevokeOutcome> {
+    async revokeKey({
+      key,
+      apiKey,
+      revokedAt,
+      revokedBy,
+      audit,
+      retire,
+      pruneRetired,
+    }): Promise<RevokeOutcome> {
+      const names: Record<string, string> = { '#keys': 'keys', '#keyId': key.id };
+      const values: Record<string, unknown> = { ':account': key.accountId };
+      const removals = ['#keys.#keyId'];
+      pruneRetired.forEach((id, index) => {
+        names[`#old${index}`] = id;
+        removals.push(`#retired.#old${index}`);
+      });
+      let update = `REMOVE ${removals.join(', ')}`;
+      if (retire) {
+        names['#retired'] = 'retired';
+        values[':retired'] = { ...retire, status: 'revoked' };
+        update += ' SET #retired.#keyId = :retired';
+      } else if (pruneRetired.length > 0) {
+        names['#retired'] = 'retired';
+      }
       try {
         await transact({
           TransactItems: [
@@ -377,10 +404,10 @@ export function createDynamoStore({
               Update: {
                 TableName: tableName,
                 Key: { pk: TableKeys.credential(apiKey), sk: TableKeys.credentialSort },
-                UpdateExpression: 'REMOVE #keys.#keyId',
+                UpdateExpression: update,
                 ConditionExpression: 'accountId = :account',
-                ExpressionAttributeNames: { '#keys': 'keys', '#keyId': key.id },
-                ExpressionAttributeValues: { ':account': key.accountId },
+                ExpressionAttributeNames: names,
+                ExpressionAttributeValues: values,
               },
             },
             auditPut(audit),
@@ -411,6 +438,111 @@ export function createDynamoStore({
         },
         'sk',
       );
+    },
+
+    async rotateKey({ apiKey, previous, expiresAt, successor, audit, maxUsableKeys }) {
+      try {
+        await transact({
+          TransactItems: [
+            put(keyItem(successor.key)),
+            {
+              Update: {
+                TableName: tableName,
+                Key: {
+                  pk: TableKeys.account(previous.accountId),
+                  sk: TableKeys.key(previous.integrationId, previous.id),
+                },
+                UpdateExpression: 'SET #status = :expiring, expiresAt = :expiresAt',
+                ConditionExpression: '#status = :active',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ':expiring': 'expiring',
+                  ':active': 'active',
+                  ':expiresAt': expiresAt,
+                },
+              },
+            },
+            {
+              Update: {
+                TableName: tableName,
+                Key: { pk: TableKeys.credential(apiKey), sk: TableKeys.credentialSort },
+                UpdateExpression:
+                  'SET #keys.#new = :entry, #keys.#old.#status = :expiring, #keys.#old.expiresAt = :expiresAt',
+                ConditionExpression:
+                  'accountId = :account AND attribute_exists(#keys.#old) AND size(#keys) < :max',
+                ExpressionAttributeNames: {
+                  '#keys': 'keys',
+                  '#new': successor.key.id,
+                  '#old': previous.id,
+                  '#status': 'status',
+                },
+                ExpressionAttributeValues: {
+                  ':entry': successor.signing,
+                  ':expiring': 'expiring',
+                  ':expiresAt': expiresAt,
+                  ':account': previous.accountId,
+                  ':max': maxUsableKeys,
+                },
+              },
+            },
+            auditPut(audit),
+            auditPut(successor.audit),
+          ],
+        });
+      } catch (error) {
+        if (isConditionFailure(error, 1)) {
+          throw new ConflictError(
+            'key_not_active',
+            'Only an active key can be rotated; this one is expiring or revoked.',
+          );
+        }
+        if (isConditionFailure(error, 2)) {
+          throw new ConflictError(
+            'too_many_keys',
+            `This integration already has ${maxUsableKeys} usable keys; revoke one before rotating.`,
+          );
+        }
+        throw error;
+      }
+    },
+
+    async findIntegration(integrationId) {
+      const result = await send(() =>
+        client.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: GSI1,
+            KeyConditionExpression: 'gsi1pk = :id',
+            ExpressionAttributeValues: { ':id': TableKeys.integration(integrationId) },
+            ProjectionExpression: 'accountId, apiKey',
+            Limit: 1,
+          }),
+        ),
+      );
+      const item = result.Items?.[0];
+      if (!item || typeof item.accountId !== 'string' || typeof item.apiKey !== 'string') return undefined;
+      return { accountId: item.accountId, apiKey: item.apiKey };
+    },
+
+    async recordKeyUse({ accountId, integrationId, keyId, at, notBefore }) {
+      try {
+        await send(() =>
+          client.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: { pk: TableKeys.account(accountId), sk: TableKeys.key(integrationId, keyId) },
+              UpdateExpression: 'SET lastUsedAt = :at',
+              ConditionExpression:
+                'attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt < :notBefore)',
+              ExpressionAttributeValues: { ':at': at, ':notBefore': notBefore },
+            }),
+          ),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
     },
 
     async getCredential(apiKey) {

@@ -84,24 +84,30 @@ export interface AuditEvent {
   details?: Record<string, string | number | boolean>;
 }
 
-/** A usable key's verification material, kept on the integration's credential record. */
+/** A key's verification material, kept on the integration's credential record. */
 export interface SigningEntry {
   name: string;
-  status: 'active' | 'expiring';
+  status: 'active' | 'expiring' | 'revoked';
   expiresAt?: string;
   createdAt: string;
   /** Sealed with purpose `signing`. */
   signing: string;
 }
 
-/** The one record a verifier reads: found by the public apiKey, holds every usable key. */
+/** The one record a verifier reads: found by the public apiKey, holds every key it may need. */
 export interface Credential {
   apiKey: string;
   accountId: string;
   integrationId: string;
   requireTimestamp: boolean;
+  /** Active and expiring keys; an expiring key verifies until its expiresAt. */
   keys: Record<string, SigningEntry>;
+  /** The most recently revoked keys, kept only to tell a client "that key was revoked". */
+  retired?: Record<string, SigningEntry>;
 }
+
+/** How many revoked keys the credential remembers for diagnostics. */
+export const RETIRED_KEYS_KEPT = 10;
 
 export interface Page<T> {
   items: T[];

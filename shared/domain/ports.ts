@@ -66,13 +66,44 @@ export interface KeyStore {
     audit: AuditEvent;
   }): Promise<RevealOutcome>;
 
+  /**
+   * Revokes a key and moves its credential entry to `retired` (dropping the `pruneRetired` ids), so a
+   * verifier can still say "revoked" instead of "bad signature".
+   */
   revokeKey(input: {
     key: KeyRecord;
     apiKey: string;
     revokedBy: string;
     revokedAt: string;
     audit: AuditEvent;
+    retire?: SigningEntry;
+    pruneRetired: string[];
   }): Promise<RevokeOutcome>;
+
+  /**
+   * Rotation: adds the successor and sets the old key expiring, on condition that it is still active,
+   * with both audit events, in one transaction. Fails with ConflictError when the old key is not active.
+   */
+  rotateKey(input: {
+    apiKey: string;
+    previous: KeyRecord;
+    expiresAt: string;
+    successor: NewKeyWrite;
+    audit: AuditEvent;
+    maxUsableKeys: number;
+  }): Promise<void>;
+
+  /** Finds an integration's account and apiKey by id alone (internal signing path; eventually consistent). */
+  findIntegration(integrationId: string): Promise<{ accountId: string; apiKey: string } | undefined>;
+
+  /** Sets lastUsedAt unless it was set at or after `notBefore`. Returns false when it was. */
+  recordKeyUse(input: {
+    accountId: string;
+    integrationId: string;
+    keyId: string;
+    at: string;
+    notBefore: string;
+  }): Promise<boolean>;
 
   listAudit(accountId: string, integrationId: string, page: PageRequest): Promise<Page<AuditEvent>>;
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { requireAdmin } from './access.js';
-import { KeyNoLongerViewableError, NotFoundError } from './errors.js';
+import { ConflictError, KeyNoLongerViewableError, NotFoundError } from './errors.js';
 import { newApiKey, newEventId, newIntegrationId, newKeyId } from './ids.js';
 import {
   type Actor,
@@ -11,6 +11,7 @@ import {
   type KeyRecord,
   type KeyView,
   type Page,
+  RETIRED_KEYS_KEPT,
   toKeyView,
 } from './model.js';
 import type {
@@ -233,6 +234,13 @@ export async function revokeKey(
   const integration = await getIntegration(deps, actor, integrationId);
   const key = await getKey(deps, actor, integrationId, keyId);
   if (key.status === 'revoked') return toKeyView(key);
+  const credential = await deps.store.getCredential(integration.apiKey);
+  const retire = credential?.keys[key.id];
+  // Keep the newest revoked keys only, so the credential record stays small.
+  const pruneRetired = Object.keys(credential?.retired ?? {})
+    .sort()
+    .reverse()
+    .slice(RETIRED_KEYS_KEPT - 1);
   const at = deps.clock.now();
   const outcome = await deps.store.revokeKey({
     key,
@@ -240,8 +248,56 @@ export async function revokeKey(
     revokedBy: actor.userId,
     revokedAt: at.toISOString(),
     audit: auditEvent(actor, at, 'key.revoked', integrationId, key.id, { name: key.name }),
+    retire,
+    pruneRetired,
   });
   return toKeyView(outcome.key);
+}
+
+export const DEFAULT_OVERLAP_SECONDS = 24 * 60 * 60;
+export const MAX_OVERLAP_SECONDS = 7 * 24 * 60 * 60;
+
+/**
+ * Rotation: a successor key (its secret shown once, in this response) and the old key set `expiring`,
+ * verifying until the overlap ends so clients can switch without a gap.
+ */
+export async function rotateKey(
+  deps: ServiceDeps,
+  actor: Actor,
+  integrationId: string,
+  keyId: string,
+  input: { name?: string; overlapSeconds?: number },
+): Promise<{ key: KeyView; secret: string; previous: KeyView }> {
+  requireAdmin(actor);
+  const integration = await getIntegration(deps, actor, integrationId);
+  const previous = await getKey(deps, actor, integrationId, keyId);
+  if (previous.status !== 'active') {
+    throw new ConflictError(
+      'key_not_active',
+      'Only an active key can be rotated; this one is expiring or revoked.',
+    );
+  }
+  const at = deps.clock.now();
+  const overlap = input.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS;
+  const expiresAt = new Date(at.getTime() + overlap * 1000).toISOString();
+  const name = input.name ?? `${previous.name} (rotated)`.slice(0, 100);
+  const { write, secret } = await mintKey(deps, actor, at, integrationId, name, 'created');
+  await deps.store.rotateKey({
+    apiKey: integration.apiKey,
+    previous,
+    expiresAt,
+    successor: write,
+    audit: auditEvent(actor, at, 'key.rotated', integrationId, previous.id, {
+      successor: write.key.id,
+      expiresAt,
+    }),
+    maxUsableKeys: deps.maxUsableKeys,
+  });
+  return {
+    key: toKeyView(write.key),
+    secret,
+    previous: toKeyView({ ...previous, status: 'expiring', expiresAt }),
+  };
 }
 
 export async function listAudit(

@@ -45,7 +45,7 @@ export function errorBody(code: string, message: string, details?: Record<string
   return { error: { code, message, ...details } };
 }
 
-function describeIssues(where: string, issues: readonly z.core.$ZodIssue[]): string {
+export function describeIssues(where: string, issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .slice(0, 5)
     .map((issue) => {
@@ -62,9 +62,8 @@ function parsePart<T>(schema: Schema<T>, value: unknown, where: string): T {
 }
 
 function readJsonBody(event: Event): unknown {
-  if (event.body === undefined || event.body === '') {
-    throw new ValidationError('body: a JSON object is required.');
-  }
+  // No body is an empty object: the schema then says which fields are required.
+  if (event.body === undefined || event.body === '') return {};
   const contentType = event.headers?.['content-type'] ?? '';
   if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType)) {
     throw new DomainError(
@@ -86,7 +85,7 @@ function readJsonBody(event: Event): unknown {
  * anything else a generic 500 with the request id, its detail only in the log. One access line per
  * request, never with bodies.
  */
-function apiPolicy(): MiddlewareObj<Event, Result> {
+export function apiPolicy(): MiddlewareObj<Event, Result> {
   const started = new WeakMap<object, number>();
   const access = (event: Event, statusCode: number) =>
     logger.info('request', {

@@ -20,6 +20,31 @@ function parameters(schema: z.core.$ZodType | undefined, where: 'path' | 'query'
   }));
 }
 
+const SIGNATURE_HEADERS = [
+  {
+    name: 'X-AUTH-CLIENT',
+    in: 'header',
+    required: true,
+    description: "The integration's apiKey",
+    schema: { type: 'string' },
+  },
+  {
+    name: 'X-HMAC-SIGNATURE',
+    in: 'header',
+    required: true,
+    description:
+      'Lowercase hex HMAC-SHA256 of the raw body (or of "<timestamp>.<raw body>"), keyed with the secret\'s UTF-8 bytes',
+    schema: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+  },
+  {
+    name: 'X-AUTH-TIMESTAMP',
+    in: 'header',
+    required: false,
+    description: 'Unix seconds; when present it is signed into the payload and must be within 300 s of now',
+    schema: { type: 'string' },
+  },
+];
+
 function operation(route: RouteSpec) {
   const responses: Record<string, unknown> = {};
   for (const [status, response] of Object.entries(route.responses)) {
@@ -45,7 +70,19 @@ function operation(route: RouteSpec) {
     operationId: route.handler.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()),
     summary: route.summary,
     ...(route.public ? { security: [] } : {}),
-    parameters: [...parameters(route.request?.params, 'path'), ...parameters(route.request?.query, 'query')],
+    parameters: [
+      ...parameters(route.request?.params, 'path'),
+      ...parameters(route.request?.query, 'query'),
+      ...(route.signed ? SIGNATURE_HEADERS : []),
+    ],
+    ...(route.signed
+      ? {
+          requestBody: {
+            description: 'Any body: the signature covers its raw bytes',
+            content: { '*/*': {} },
+          },
+        }
+      : {}),
     ...(route.request?.body
       ? {
           requestBody: {

@@ -3,7 +3,9 @@ import { ID_PATTERNS } from '../domain/ids.js';
 
 const name = (what: string) =>
   z
-    .string(`${what} must be a string`)
+    .string({
+      error: (issue) => (issue.input === undefined ? `${what} is required` : `${what} must be a string`),
+    })
     .check(
       z.trim(),
       z.minLength(1, `${what} is required and must not be blank`),
@@ -16,6 +18,37 @@ export const CreateIntegrationBody = z.object({
 });
 
 export const CreateKeyBody = z.object({ name: name('name') });
+
+export const RotateKeyBody = z.object({
+  name: z.optional(name('name')),
+  overlapSeconds: z.optional(
+    z
+      .int('overlapSeconds must be whole seconds')
+      .check(
+        z.gte(0, 'overlapSeconds must be at least 0'),
+        z.lte(604_800, 'overlapSeconds must be at most 7 days'),
+      ),
+  ),
+});
+
+export const VerifySignatureInput = z.object({
+  apiKey: z.string('apiKey is required').check(z.maxLength(200, 'apiKey is too long')),
+  signature: z.string('signature is required').check(z.maxLength(200, 'signature is too long')),
+  body: z.string('body (base64) is required').check(z.regex(/^[A-Za-z0-9+/]*={0,2}$/, 'body must be base64')),
+  timestamp: z.optional(z.string('timestamp must be a string of unix seconds')),
+});
+
+export const SignWebhookInput = z.object({
+  integrationId: z
+    .string()
+    .check(z.regex(ID_PATTERNS.integration, 'integrationId must be an id like int_01J…')),
+  payload: z
+    .string('payload must be the exact body string')
+    .check(z.maxLength(1_048_576, 'payload is over 1 MiB')),
+  id: z.optional(
+    z.string().check(z.regex(/^[A-Za-z0-9_:-]{1,128}$/, 'id must be 1-128 of A-Z a-z 0-9 _ : -')),
+  ),
+});
 
 export const IntegrationParams = z.object({
   integrationId: z
@@ -90,7 +123,14 @@ export const AuditEventView = z.object({
   id: z.string(),
   integrationId: z.string(),
   keyId: z.optional(z.string()),
-  action: z.enum(['integration.created', 'key.created', 'key.auto_generated', 'key.revealed', 'key.revoked']),
+  action: z.enum([
+    'integration.created',
+    'key.created',
+    'key.auto_generated',
+    'key.revealed',
+    'key.revoked',
+    'key.rotated',
+  ]),
   actor: z.string(),
   at: Timestamp,
   requestId: z.string(),
@@ -99,6 +139,18 @@ export const AuditEventView = z.object({
 });
 
 export const AuditList = z.object({ items: z.array(AuditEventView), nextCursor: z.nullable(z.string()) });
+
+export const RotateResponse = z.object({
+  key: KeyView,
+  secret: SecretResponse.shape.secret,
+  previous: KeyView,
+});
+
+export const SignatureCheckResponse = z.object({
+  valid: z.literal(true),
+  keyId: z.string(),
+  keyName: z.string(),
+});
 
 export const ErrorResponse = z.object({
   error: z.object({ code: z.string(), message: z.string() }),

@@ -70,3 +70,14 @@ export async function startLocalServer(extraEnv: Record<string, string> = {}): P
     },
   };
 }
+
+/** The check every e2e file ends with: none of the secrets it was shown appear in the server's output. */
+export function assertNoSecretsLogged(output: string, secrets: string[], tokens: string[] = []) {
+  const leaks = [
+    ...secrets.filter((secret) => output.includes(secret)),
+    ...tokens.filter((token) => output.includes(token)),
+    ...(output.match(/ssk_[0-9A-Za-z]{20,}/g) ?? []),
+    ...(output.match(/v1\.[\w-]{40,}\./g) ?? []),
+  ];
+  if (leaks.length > 0) throw new Error(`${leaks.length} secret-looking values in the server output`);
+}

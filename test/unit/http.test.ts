@@ -51,6 +51,21 @@ function event(
 
 const context = { awsRequestId: 'req-123', functionName: 'unit' } as Context;
 
+/** Answers GetItem by the item's sort key; the key answers `key` first and `keyAfter` on later reads. */
+function storedItems(key: Record<string, unknown>, keyAfter = key) {
+  let keyReads = 0;
+  ddb.on(GetCommand).callsFake((input: { Key: { sk: string } }) => {
+    const sk = input.Key.sk;
+    if (sk.startsWith('INTEGRATION#'))
+      return { Item: { id: integrationId, accountId: 'acme', apiKey: 'ak_x', name: 'n' } };
+    if (sk === 'APIKEY') return { Item: { accountId: 'acme', integrationId, keys: {}, retired: {} } };
+    keyReads++;
+    return {
+      Item: { id: keyId, integrationId, accountId: 'acme', name: 'k', ...(keyReads === 1 ? key : keyAfter) },
+    };
+  });
+}
+
 describe('HTTP error policy', () => {
   it('an unexpected failure is a generic 500 with the request id, no detail and no stack', async () => {
     ddb.on(GetCommand).rejects(new Error('internal detail: table arn:aws:dynamodb:eu-west-1:123:table/x'));
@@ -75,22 +90,14 @@ describe('HTTP error policy', () => {
       code: 'temporarily_unavailable',
       message: /Retry/,
     });
-    ddb.on(GetCommand).resolves({
-      Item: { id: integrationId, accountId: 'acme', apiKey: 'ak_x', name: 'n', status: 'active' },
-    });
+    storedItems({ status: 'active' });
     ddb.on(TransactWriteCommand).rejects(throttled);
     const write = await revokeKey(event({ integrationId, keyId }), context);
     expect(write.statusCode).toBe(503);
   });
 
   it('a lost condition on revoke reads the key back and reports it revoked, once', async () => {
-    ddb
-      .on(GetCommand)
-      .resolvesOnce({ Item: { id: integrationId, accountId: 'acme', apiKey: 'ak_x', name: 'n' } })
-      .resolvesOnce({ Item: { id: keyId, integrationId, accountId: 'acme', status: 'active', name: 'k' } })
-      .resolves({
-        Item: { id: keyId, integrationId, accountId: 'acme', status: 'revoked', revokedBy: 'bob', name: 'k' },
-      });
+    storedItems({ status: 'active' }, { status: 'revoked', revokedBy: 'bob' });
     ddb.on(TransactWriteCommand).rejects(
       new TransactionCanceledException({
         message: 'cancelled',

@@ -1,0 +1,32 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import * as z from 'zod/mini';
+import { describeIssues } from '../shared/http/api.js';
+import { logger } from '../shared/http/logger.js';
+import { VerifySignatureInput } from '../shared/http/schemas.js';
+import { signingService } from '../shared/wiring.js';
+
+const service = signingService();
+
+/**
+ * Internal: invoked with AWS credentials by the platform's own services, never exposed on the API.
+ * { apiKey, signature, body (base64), timestamp? } → { valid: true, accountId, integrationId, keyId } or
+ * { valid: false, reason }.
+ */
+export const handler = middy<unknown, unknown>()
+  .use(injectLambdaContext(logger, { clearState: true }))
+  .handler(async (event) => {
+    const input = z.safeParse(VerifySignatureInput, event);
+    if (!input.success) {
+      return { valid: false, reason: 'invalid_request', message: describeIssues('', input.error.issues) };
+    }
+    const result = await service.verify({ ...input.data, body: Buffer.from(input.data.body, 'base64') });
+    logger.info('verify', { valid: result.valid, reason: result.valid ? undefined : result.reason });
+    if (!result.valid) return { valid: false, reason: result.reason, retryable: result.retryable };
+    return {
+      valid: true,
+      accountId: result.accountId,
+      integrationId: result.integrationId,
+      keyId: result.keyId,
+    };
+  });

@@ -1,0 +1,40 @@
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { DomainError } from '../domain/errors.js';
+import { HEADERS } from '../domain/signature.js';
+import { FAILURE_MESSAGES, type SigningService, type VerifyResult } from '../domain/signing-service.js';
+
+export type VerifiedClient = Extract<VerifyResult, { valid: true }>;
+export type SignedContext = Context & { client?: VerifiedClient };
+
+/** The raw bytes the client signed: API Gateway hands text bodies over as-is and binary ones as base64. */
+export function rawBody(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>): Buffer {
+  if (event.body === undefined) return Buffer.alloc(0);
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+}
+
+/**
+ * The signature rule as a middy middleware, for any HTTP handler that integrations call. An API
+ * Gateway authorizer never sees the body, so this is where a body signature can be checked. On success
+ * `context.client` names the account, integration and key; on failure the request ends with 401 (503
+ * when verification could not run), and the handler never runs.
+ */
+export function requireSignature(
+  service: SigningService,
+): MiddlewareObj<APIGatewayProxyEventV2, unknown, Error, SignedContext> {
+  return {
+    before: async (request) => {
+      const headers = request.event.headers ?? {};
+      const result = await service.verify({
+        apiKey: headers[HEADERS.client],
+        signature: headers[HEADERS.signature],
+        timestamp: headers[HEADERS.timestamp],
+        body: rawBody(request.event),
+      });
+      if (!result.valid) {
+        throw new DomainError(result.retryable ? 503 : 401, result.reason, FAILURE_MESSAGES[result.reason]);
+      }
+      request.context.client = result;
+    },
+  };
+}

@@ -1,0 +1,266 @@
+import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SigningKeyCache } from '../../shared/domain/key-cache.js';
+import type { Integration } from '../../shared/domain/model.js';
+import * as service from '../../shared/domain/service.js';
+import { createSigningService, type SigningService } from '../../shared/domain/signing-service.js';
+import { actor, connectedEngines } from '../support/engines.js';
+
+let engines: Awaited<ReturnType<typeof connectedEngines>>;
+const clock = { t: Date.parse('2026-12-01T12:00:00Z'), now: () => new Date(clock.t) };
+let signing: SigningService;
+let cache: SigningKeyCache;
+const alice = actor('acme', 'alice');
+
+beforeAll(async () => {
+  engines = await connectedEngines();
+});
+afterAll(() => engines.close());
+beforeEach(() => {
+  clock.t = Date.parse('2026-12-01T12:00:00Z');
+  cache = new SigningKeyCache(clock, 5 * 60_000, 100);
+  const deps = { ...engines.deps, clock };
+  signing = createSigningService({ ...deps, cache, lastUsedIntervalMs: 15 * 60_000 });
+  engines.kms.setFault('none');
+});
+
+/** Computed here with node:crypto, independently of the project's signing code. */
+const sign = (secret: string, payload: string) =>
+  createHmac('sha256', Buffer.from(secret, 'utf8')).update(payload).digest('hex');
+
+async function integrationWithSecret(options: { requireTimestamp?: boolean } = {}) {
+  const deps = { ...engines.deps, clock };
+  const { integration, key } = await service.createIntegration(deps, alice, { name: 'Signed', ...options });
+  const { secret } = await service.revealKey(deps, alice, integration.id, key.id);
+  return { integration, keyId: key.id, secret, deps };
+}
+
+function verify(
+  integration: Pick<Integration, 'apiKey'>,
+  body: string,
+  signature: string,
+  timestamp?: string,
+) {
+  return signing.verify({ apiKey: integration.apiKey, signature, body: Buffer.from(body), timestamp });
+}
+
+describe('verification', () => {
+  it('accepts a signature made with node:crypto, plain and timestamped', async () => {
+    const { integration, keyId, secret } = await integrationWithSecret();
+    const body = JSON.stringify({ event: 'ping', n: 1 });
+    await expect(verify(integration, body, sign(secret, body))).resolves.toMatchObject({
+      valid: true,
+      keyId,
+      accountId: 'acme',
+    });
+    const ts = String(Math.floor(clock.t / 1000));
+    await expect(verify(integration, body, sign(secret, `${ts}.${body}`), ts)).resolves.toMatchObject({
+      valid: true,
+    });
+  });
+
+  it('accepts a signature made with openssl', async () => {
+    const { integration, secret } = await integrationWithSecret();
+    const body = '{"amount":42,"currency":"EUR"}';
+    const output = execFileSync('openssl', ['dgst', '-sha256', '-hmac', secret], { input: body }).toString();
+    const hex = output.trim().split(/\s+/).pop() ?? '';
+    expect(hex).toMatch(/^[0-9a-f]{64}$/);
+    await expect(verify(integration, body, hex)).resolves.toMatchObject({ valid: true });
+  });
+
+  it('verifies over raw bytes, not a re-serialisation', async () => {
+    const { integration, secret } = await integrationWithSecret();
+    const body = '{ "b": 1,  "a": "ü" }';
+    await expect(verify(integration, body, sign(secret, body))).resolves.toMatchObject({ valid: true });
+    await expect(
+      verify(integration, JSON.stringify(JSON.parse(body)), sign(secret, body)),
+    ).resolves.toMatchObject({
+      valid: false,
+      reason: 'bad_signature',
+    });
+  });
+
+  it('rejects a flipped bit, a wrong client, malformed input and missing headers with the right reason', async () => {
+    const { integration, secret } = await integrationWithSecret();
+    const body = 'hello';
+    const good = sign(secret, body);
+    const flipped = (Number.parseInt(good[0] ?? '0', 16) ^ 1).toString(16) + good.slice(1);
+    await expect(verify(integration, body, flipped)).resolves.toEqual({
+      valid: false,
+      reason: 'bad_signature',
+      retryable: false,
+    });
+    await expect(verify({ apiKey: 'ak_0000000000000000000000' }, body, good)).resolves.toMatchObject({
+      reason: 'unknown_client',
+    });
+    await expect(verify(integration, body, 'xyz')).resolves.toMatchObject({ reason: 'malformed_signature' });
+    await expect(
+      signing.verify({ apiKey: undefined, signature: good, body: Buffer.from(body) }),
+    ).resolves.toMatchObject({
+      reason: 'missing_headers',
+    });
+    await expect(verify(integration, body, sign(secret, `abc.${body}`), 'abc')).resolves.toMatchObject({
+      reason: 'malformed_timestamp',
+    });
+  });
+
+  it('rejects a stale or future timestamp outside 300 s, accepts one inside', async () => {
+    const { integration, secret } = await integrationWithSecret();
+    const now = Math.floor(clock.t / 1000);
+    for (const offset of [-301, 301, -86_400]) {
+      const ts = String(now + offset);
+      await expect(verify(integration, 'b', sign(secret, `${ts}.b`), ts)).resolves.toMatchObject({
+        reason: 'stale_timestamp',
+      });
+    }
+    for (const offset of [-299, 299]) {
+      const ts = String(now + offset);
+      await expect(verify(integration, 'b', sign(secret, `${ts}.b`), ts)).resolves.toMatchObject({
+        valid: true,
+      });
+    }
+  });
+
+  it('an integration that requires timestamps refuses the plain form', async () => {
+    const { integration, secret } = await integrationWithSecret({ requireTimestamp: true });
+    await expect(verify(integration, 'b', sign(secret, 'b'))).resolves.toMatchObject({
+      reason: 'timestamp_required',
+    });
+    const ts = String(Math.floor(clock.t / 1000));
+    await expect(verify(integration, 'b', sign(secret, `${ts}.b`), ts)).resolves.toMatchObject({
+      valid: true,
+    });
+  });
+
+  it('a revoked key is rejected as revoked on the very next request, even with a warm cache', async () => {
+    const { integration, keyId, secret, deps } = await integrationWithSecret();
+    await expect(verify(integration, 'b', sign(secret, 'b'))).resolves.toMatchObject({ valid: true });
+    await service.revokeKey(deps, alice, integration.id, keyId);
+    await expect(verify(integration, 'b', sign(secret, 'b'))).resolves.toMatchObject({
+      valid: false,
+      reason: 'key_revoked',
+    });
+  });
+
+  it('after rotation both keys verify during the overlap; after expiresAt the old one is expired', async () => {
+    const { integration, keyId, secret, deps } = await integrationWithSecret();
+    const rotated = await service.rotateKey(deps, alice, integration.id, keyId, { overlapSeconds: 3600 });
+    expect(rotated.previous).toMatchObject({ status: 'expiring', expiresAt: '2026-12-01T13:00:00.000Z' });
+    await expect(verify(integration, 'b', sign(secret, 'b'))).resolves.toMatchObject({ valid: true, keyId });
+    await expect(verify(integration, 'b', sign(rotated.secret, 'b'))).resolves.toMatchObject({
+      valid: true,
+      keyId: rotated.key.id,
+    });
+    clock.t += 3600 * 1000 + 1;
+    await expect(verify(integration, 'b', sign(secret, 'b'))).resolves.toMatchObject({
+      valid: false,
+      reason: 'key_expired',
+    });
+    await expect(verify(integration, 'b', sign(rotated.secret, 'b'))).resolves.toMatchObject({ valid: true });
+    await expect(service.rotateKey(deps, alice, integration.id, keyId, {})).rejects.toMatchObject({
+      code: 'key_not_active',
+    });
+  });
+
+  it('a key that is no longer viewable still verifies and still signs', async () => {
+    const { integration, keyId, secret, deps } = await integrationWithSecret();
+    const [view] = await service.listKeys(deps, alice, integration.id);
+    expect(view).toMatchObject({ id: keyId, viewable: false });
+    await expect(verify(integration, 'x', sign(secret, 'x'))).resolves.toMatchObject({ valid: true });
+    const { headers } = await signing.sign({ integrationId: integration.id, payload: 'x' });
+    expect(headers['X-HMAC-SIGNATURE']).toBe(sign(secret, 'x'));
+  });
+
+  it('KMS down on a cold cache rejects with a retryable reason, never valid', async () => {
+    const { integration, secret } = await integrationWithSecret();
+    engines.kms.setFault('unavailable', ['Decrypt']);
+    for (let i = 0; i < 3; i++) {
+      await expect(verify(integration, 'b', sign(secret, 'b'))).resolves.toEqual({
+        valid: false,
+        reason: 'unavailable',
+        retryable: true,
+      });
+    }
+    engines.kms.setFault('none');
+    await expect(verify(integration, 'b', sign(secret, 'b'))).resolves.toMatchObject({ valid: true });
+  });
+
+  it('1,000 verifications of one key cost at most one KMS Decrypt', async () => {
+    const { integration, secret } = await integrationWithSecret();
+    engines.kms.resetStats();
+    const body = '{"id":1}';
+    const signature = sign(secret, body);
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () => verify(integration, body, signature)),
+    );
+    for (let i = 0; i < 800; i++) results.push(await verify(integration, body, signature));
+    expect(results.every((r) => r.valid)).toBe(true);
+    expect(engines.kms.stats().Decrypt ?? 0).toBeLessThanOrEqual(1);
+    // After the cache period the key is decrypted again, once.
+    clock.t += 5 * 60_000 + 1;
+    await verify(integration, body, signature);
+    expect(engines.kms.stats().Decrypt).toBe(2);
+  });
+
+  it('writes lastUsedAt at most once per key per 15 minutes, even across containers', async () => {
+    const { integration, keyId, secret, deps } = await integrationWithSecret();
+    const lastUsed = async () =>
+      (await service.listKeys(deps, alice, integration.id)).find((k) => k.id === keyId)?.lastUsedAt;
+    expect(await lastUsed()).toBeNull();
+    await verify(integration, 'b', sign(secret, 'b'));
+    expect(await lastUsed()).toBe('2026-12-01T12:00:00.000Z');
+    clock.t += 60_000;
+    await verify(integration, 'b', sign(secret, 'b'));
+    // A second container (its own memory) is held back by the conditional update.
+    const other = createSigningService({
+      ...engines.deps,
+      clock,
+      cache: new SigningKeyCache(clock, 60_000, 10),
+      lastUsedIntervalMs: 15 * 60_000,
+    });
+    await other.verify({ apiKey: integration.apiKey, signature: sign(secret, 'b'), body: Buffer.from('b') });
+    expect(await lastUsed()).toBe('2026-12-01T12:00:00.000Z');
+    clock.t += 15 * 60_000;
+    await verify(integration, 'b', sign(secret, 'b'));
+    expect(await lastUsed()).toBe('2026-12-01T12:16:00.000Z');
+  });
+});
+
+describe('webhook signing', () => {
+  it('the standardwebhooks library verifies the headers as they are, with every usable key during a rotation', async () => {
+    const { integration, keyId, secret, deps } = await integrationWithSecret();
+    clock.t = Date.now();
+    const rotated = await service.rotateKey({ ...deps, clock }, alice, integration.id, keyId, {
+      overlapSeconds: 600,
+    });
+    const payload = JSON.stringify({ type: 'verification.completed', id: 'abc' });
+    const { headers, keyIds } = await signing.sign({ integrationId: integration.id, payload, id: 'msg_1' });
+    expect(keyIds).toEqual([rotated.key.id, keyId]);
+    expect(headers['webhook-signature'].split(' ')).toHaveLength(2);
+    for (const receiverSecret of [secret, rotated.secret]) {
+      const receiver = new Webhook(receiverSecret, { format: 'raw' });
+      expect(receiver.verify(payload, headers)).toEqual(JSON.parse(payload));
+    }
+    expect(() => new Webhook('ssk_wrong', { format: 'raw' }).verify(payload, headers)).toThrow();
+    // X-HMAC-SIGNATURE uses the newest key and passes our own verifier.
+    expect(headers['X-HMAC-SIGNATURE']).toBe(sign(rotated.secret, payload));
+    await expect(verify(integration, payload, headers['X-HMAC-SIGNATURE'])).resolves.toMatchObject({
+      valid: true,
+    });
+  });
+
+  it('refuses to sign for an unknown integration or one with no usable key', async () => {
+    await expect(
+      signing.sign({ integrationId: 'int_01M8STXNSD0WK015E9HDB2KRD3', payload: 'x' }),
+    ).rejects.toMatchObject({
+      statusCode: 404,
+    });
+    const { integration, keyId, deps } = await integrationWithSecret();
+    await service.revokeKey(deps, alice, integration.id, keyId);
+    await expect(signing.sign({ integrationId: integration.id, payload: 'x' })).rejects.toMatchObject({
+      code: 'no_usable_key',
+    });
+  });
+});

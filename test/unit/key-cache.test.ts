@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { SigningKeyCache } from '../../shared/domain/key-cache.js';
+
+function clockAt(start: number) {
+  const clock = { t: start, now: () => new Date(clock.t) };
+  return clock;
+}
+
+describe('signing key cache', () => {
+  it('loads once for a burst of concurrent misses, then serves from memory', async () => {
+    const clock = clockAt(0);
+    const cache = new SigningKeyCache(clock, 60_000, 10);
+    let loads = 0;
+    const load = async () => {
+      loads++;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return Buffer.from('key-bytes');
+    };
+    const results = await Promise.all(
+      Array.from({ length: 100 }, () => cache.use('k', load, (key) => key.toString())),
+    );
+    expect(new Set(results)).toEqual(new Set(['key-bytes']));
+    await cache.use('k', load, () => undefined);
+    expect(loads).toBe(1);
+  });
+
+  it('expires entries after the TTL and zeroes the evicted key', async () => {
+    const clock = clockAt(0);
+    const cache = new SigningKeyCache(clock, 1_000, 10);
+    const first = Buffer.from('first');
+    await cache.use(
+      'k',
+      async () => first,
+      () => undefined,
+    );
+    clock.t = 1_001;
+    await cache.use(
+      'k',
+      async () => Buffer.from('second'),
+      (key) => expect(key.toString()).toBe('second'),
+    );
+    expect(first.every((byte) => byte === 0)).toBe(true);
+  });
+
+  it('holds at most maxEntries, evicting (and zeroing) the oldest', async () => {
+    const cache = new SigningKeyCache(clockAt(0), 60_000, 3);
+    const keys = ['a', 'b', 'c', 'd'].map((id) => ({ id, buffer: Buffer.from(`key-${id}`) }));
+    for (const { id, buffer } of keys)
+      await cache.use(
+        id,
+        async () => buffer,
+        () => undefined,
+      );
+    expect(cache.size).toBe(3);
+    expect(keys[0]?.buffer.every((byte) => byte === 0)).toBe(true);
+    expect(keys[3]?.buffer.toString()).toBe('key-d');
+  });
+
+  it('with caching off, every use loads and zeroes its own copy', async () => {
+    const cache = new SigningKeyCache(clockAt(0), 0, 3);
+    const copies: Buffer[] = [];
+    for (let i = 0; i < 3; i++) {
+      await cache.use(
+        'k',
+        async () => {
+          const copy = Buffer.from('key');
+          copies.push(copy);
+          return copy;
+        },
+        (key) => expect(key.toString()).toBe('key'),
+      );
+    }
+    expect(copies).toHaveLength(3);
+    for (const copy of copies) expect(copy.every((byte) => byte === 0)).toBe(true);
+  });
+
+  it('a failed load is not cached', async () => {
+    const cache = new SigningKeyCache(clockAt(0), 60_000, 3);
+    await expect(
+      cache.use(
+        'k',
+        async () => Promise.reject(new Error('kms down')),
+        () => 1,
+      ),
+    ).rejects.toThrow('kms down');
+    await expect(
+      cache.use(
+        'k',
+        async () => Buffer.from('ok'),
+        (key) => key.toString(),
+      ),
+    ).resolves.toBe('ok');
+  });
+});
