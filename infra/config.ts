@@ -1,0 +1,66 @@
+import type { Node } from 'constructs';
+
+/** Deploy-time options, from `cdk.json` context or `-c key=value`. Every one is documented in the README. */
+export interface DeployConfig {
+  /** External OIDC issuer for the JWT authorizer; without it the stack creates a Cognito user pool. */
+  oidcIssuer?: string;
+  oidcAudience: string[];
+  /** Browser origins allowed by CORS (the dashboard's). Empty: no CORS. */
+  allowedOrigins: string[];
+  /** Days after which a key is due for rotation (for the rotation-reminder job). */
+  rotationPeriodDays: number;
+  throttleRateLimit: number;
+  throttleBurstLimit: number;
+  /** Reserved concurrency for each function that calls KMS on every request; 0 leaves it unreserved. */
+  kmsFunctionConcurrency: number;
+  logRetentionDays: number;
+}
+
+function list(value: unknown): string[] {
+  if (value === undefined || value === null || value === '') return [];
+  if (Array.isArray(value)) return value.map(String);
+  return String(value)
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+function int(value: unknown, fallback: number, name: string, min: number, max: number): number {
+  if (value === undefined || value === null || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+    throw new Error(`Context ${name} must be an integer from ${min} to ${max}; got ${String(value)}`);
+  }
+  return parsed;
+}
+
+export function readConfig(node: Node): DeployConfig {
+  const get = (key: string) => node.tryGetContext(key) as unknown;
+  const oidcIssuer = get('oidcIssuer');
+  const config: DeployConfig = {
+    oidcIssuer: typeof oidcIssuer === 'string' && oidcIssuer !== '' ? oidcIssuer : undefined,
+    oidcAudience: list(get('oidcAudience')),
+    allowedOrigins: list(get('allowedOrigins')),
+    rotationPeriodDays: int(get('rotationPeriodDays'), 90, 'rotationPeriodDays', 1, 3650),
+    throttleRateLimit: int(get('throttleRateLimit'), 50, 'throttleRateLimit', 1, 10_000),
+    throttleBurstLimit: int(get('throttleBurstLimit'), 100, 'throttleBurstLimit', 1, 5_000),
+    kmsFunctionConcurrency: int(get('kmsFunctionConcurrency'), 25, 'kmsFunctionConcurrency', 0, 1000),
+    logRetentionDays: int(get('logRetentionDays'), 30, 'logRetentionDays', 1, 3653),
+  };
+  if (config.oidcIssuer && config.oidcAudience.length === 0) {
+    throw new Error(
+      'Context oidcAudience is required with oidcIssuer (the client id or audience your tokens carry)',
+    );
+  }
+  if (config.oidcIssuer && !config.oidcIssuer.startsWith('https://')) {
+    throw new Error('Context oidcIssuer must be an https:// URL');
+  }
+  for (const origin of config.allowedOrigins) {
+    if (!/^https?:\/\/[^/]+$/.test(origin)) {
+      throw new Error(
+        `Context allowedOrigins: "${origin}" must be an origin like https://dashboard.example.com`,
+      );
+    }
+  }
+  return config;
+}

@@ -1,0 +1,135 @@
+import { join } from 'node:path';
+import { Duration, Tags } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { GSI1 } from '../shared/adapters/dynamodb.js';
+import type { Access } from '../shared/routes.js';
+import { CONTEXT_KEYS, KMS_USER_TAG } from './stateful-stack.js';
+
+export const ROOT = join(import.meta.dirname, '..');
+
+export interface ServiceFunctionProps {
+  /** The file under functions/ (without .ts). */
+  handler: string;
+  description: string;
+  access: Access;
+  table: ITableV2;
+  key: IKey;
+  logRetention: RetentionDays;
+  reservedConcurrency?: number;
+  environment?: Record<string, string>;
+}
+
+/**
+ * Every function of the service, with one set of defaults: Node.js 24 on arm64, ESM bundled and
+ * minified by the local esbuild (never Docker) with the AWS SDK inside, source maps, JSON logs to a
+ * log group with retention, X-Ray tracing, and a role of its own that allows exactly its `access`.
+ */
+export class ServiceFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: Role;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    super(scope, id);
+    const usesKms = Boolean(props.access.kmsGenerate?.length || props.access.kmsDecrypt?.length);
+
+    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Shared Secret Keys ${props.handler}`,
+    });
+    this.role.addToPolicy(
+      new PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: join(ROOT, 'functions', `${props.handler}.ts`),
+      handler: 'handler',
+      description: props.description.slice(0, 256),
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 512,
+      timeout: Duration.seconds(10),
+      role: this.role,
+      logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      tracing: Tracing.ACTIVE,
+      reservedConcurrentExecutions: props.reservedConcurrency || undefined,
+      projectRoot: ROOT,
+      depsLockFilePath: join(ROOT, 'package-lock.json'),
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        ...(usesKms ? { KMS_KEY_ID: props.key.keyArn } : {}),
+        POWERTOOLS_SERVICE_NAME: 'shared-secret-keys',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+        // Some CommonJS inside the bundle still calls require() for Node built-ins.
+        banner:
+          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
+    });
+
+    bindTable(this.role, props.table, props.access);
+    if (usesKms) {
+      bindKey(this.role, props.key, props.access);
+      Tags.of(this.role).add(KMS_USER_TAG.key, KMS_USER_TAG.value);
+    }
+  }
+}
+
+/** DynamoDB: exactly the actions the function calls, on the table (and its index only if it queries it). */
+export function bindTable(role: Role, table: ITableV2, access: Access) {
+  if (access.dynamodb.length === 0) return;
+  const resources = [table.tableArn];
+  if (access.dynamodbIndex) resources.push(`${table.tableArn}/index/${GSI1}`);
+  role.addToPolicy(new PolicyStatement({ sid: 'TableAccess', actions: [...access.dynamodb], resources }));
+}
+
+/**
+ * KMS: data keys only for the purposes the function writes, decrypt only for the purposes it reads, and
+ * never without the full encryption context. Written out because grant helpers add unconditional calls.
+ */
+export function bindKey(role: Role, key: IKey, access: Access) {
+  const condition = (purposes: string[]) => ({
+    StringEquals: { 'kms:EncryptionContext:purpose': purposes },
+    'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': CONTEXT_KEYS },
+  });
+  if (access.kmsGenerate?.length) {
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'GenerateDataKeys',
+        actions: ['kms:GenerateDataKey'],
+        resources: [key.keyArn],
+        conditions: condition(access.kmsGenerate),
+      }),
+    );
+  }
+  if (access.kmsDecrypt?.length) {
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'DecryptDataKeys',
+        actions: ['kms:Decrypt'],
+        resources: [key.keyArn],
+        conditions: condition(access.kmsDecrypt),
+      }),
+    );
+  }
+}

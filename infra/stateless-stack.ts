@@ -1,0 +1,199 @@
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  type HttpMethod,
+  HttpNoneAuthorizer,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import {
+  AccountRecovery,
+  AdvancedSecurityMode,
+  ClientAttributes,
+  FeaturePlan,
+  Mfa,
+  StringAttribute,
+  UserPool,
+} from 'aws-cdk-lib/aws-cognito';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { type Access, internalFunctions, routes } from '../shared/routes.js';
+import type { DeployConfig } from './config.js';
+import { ServiceFunction } from './function.js';
+
+export interface StatelessStackProps extends StackProps {
+  table: ITableV2;
+  key: IKey;
+  config: DeployConfig;
+}
+
+const KMS_PER_REQUEST = new Set(['create-integration', 'create-key', 'rotate-key', 'reveal-key']);
+
+/** The HTTP API, one function per route, the internal verify/sign functions, and the authorizer. */
+export class StatelessStack extends Stack {
+  readonly api: HttpApi;
+  readonly functions = new Map<string, ServiceFunction>();
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const logRetention = retention(config.logRetentionDays);
+
+    const make = (handler: string, description: string, access: Access) => {
+      const fn = new ServiceFunction(this, pascal(handler), {
+        handler,
+        description,
+        access,
+        table: props.table,
+        key: props.key,
+        logRetention,
+        reservedConcurrency: KMS_PER_REQUEST.has(handler) ? config.kmsFunctionConcurrency : undefined,
+        environment: { ROTATION_PERIOD_DAYS: String(config.rotationPeriodDays) },
+      });
+      this.functions.set(handler, fn);
+      return fn;
+    };
+
+    // Identity: the stack's own Cognito user pool, or an external OIDC issuer given as context.
+    let issuer: string;
+    let audience: string[];
+    if (config.oidcIssuer) {
+      issuer = config.oidcIssuer;
+      audience = config.oidcAudience;
+    } else {
+      const pool = new UserPool(this, 'Users', {
+        selfSignUpEnabled: false,
+        signInAliases: { email: true },
+        mfa: Mfa.OPTIONAL,
+        mfaSecondFactor: { otp: true, sms: false },
+        passwordPolicy: {
+          minLength: 12,
+          requireDigits: true,
+          requireLowercase: true,
+          requireUppercase: true,
+          requireSymbols: true,
+          tempPasswordValidity: Duration.days(3),
+        },
+        accountRecovery: AccountRecovery.EMAIL_ONLY,
+        featurePlan: FeaturePlan.PLUS,
+        advancedSecurityMode: AdvancedSecurityMode.ENFORCED,
+        customAttributes: {
+          account_id: new StringAttribute({ minLen: 1, maxLen: 128, mutable: false }),
+          roles: new StringAttribute({ minLen: 1, maxLen: 64, mutable: true }),
+        },
+      });
+      Validations.of(pool).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-COG2',
+        reason:
+          'MFA is optional (TOTP) so operators can enable or require it per their policy; the dashboard API only manages keys and every change is audited.',
+      });
+      const client = pool.addClient('Dashboard', {
+        authFlows: { userSrp: true, userPassword: true },
+        preventUserExistenceErrors: true,
+        idTokenValidity: Duration.hours(1),
+        accessTokenValidity: Duration.hours(1),
+        refreshTokenValidity: Duration.days(1),
+        // Users must never be able to set their own account or roles: only administrators write those.
+        readAttributes: new ClientAttributes()
+          .withStandardAttributes({ email: true })
+          .withCustomAttributes('account_id', 'roles'),
+        writeAttributes: new ClientAttributes().withStandardAttributes({ email: false }),
+      });
+      issuer = `https://cognito-idp.${this.region}.amazonaws.com/${pool.userPoolId}`;
+      audience = [client.userPoolClientId];
+      new CfnOutput(this, 'UserPoolId', { value: pool.userPoolId });
+      new CfnOutput(this, 'UserPoolClientId', { value: client.userPoolClientId });
+    }
+    const authorizer = new HttpJwtAuthorizer('Jwt', issuer, {
+      jwtAudience: audience,
+      identitySource: ['$request.header.Authorization'],
+    });
+
+    this.api = new HttpApi(this, 'Api', {
+      apiName: 'shared-secret-keys',
+      description: 'Shared Secret Keys dashboard API',
+      createDefaultStage: false,
+      corsPreflight: config.allowedOrigins.length
+        ? {
+            allowOrigins: config.allowedOrigins,
+            allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.DELETE],
+            allowHeaders: ['authorization', 'content-type'],
+            maxAge: Duration.hours(1),
+          }
+        : undefined,
+    });
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention });
+    new HttpStage(this, 'ApiStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: config.throttleRateLimit, burstLimit: config.throttleBurstLimit },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            integrationLatency: '$context.integrationLatency',
+            authorizerError: '$context.authorizer.error',
+          }),
+        ),
+      },
+    });
+
+    for (const route of routes) {
+      const fn = make(route.handler, route.summary, route.access);
+      const integration = new HttpLambdaIntegration(`${pascal(route.handler)}Integration`, fn.fn);
+      const [apiRoute] = this.api.addRoutes({
+        path: route.path,
+        methods: [route.method as HttpMethod],
+        integration,
+        authorizer: route.public ? new HttpNoneAuthorizer() : authorizer,
+      });
+      if (route.public && apiRoute) {
+        Validations.of(apiRoute).acknowledge({
+          id: 'AwsSolutions::AwsSolutions-APIG4',
+          reason: route.signed
+            ? 'Integrations authenticate this route with an HMAC signature over the body, which the function verifies; an API Gateway authorizer cannot see the body.'
+            : 'Public by design: liveness and the OpenAPI document carry no data.',
+        });
+      }
+    }
+    for (const internal of internalFunctions) {
+      const fn = make(internal.handler, internal.summary, internal.access);
+      new CfnOutput(this, `${pascal(internal.handler)}FunctionName`, {
+        value: fn.fn.functionName,
+        description: 'Invoke with lambda:InvokeFunction from the platform services that need it',
+      });
+    }
+    for (const fn of this.functions.values()) {
+      Validations.of(fn.role).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
+      });
+    }
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
+  }
+}
+
+function pascal(name: string): string {
+  return name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
+}
+
+function retention(days: number): RetentionDays {
+  const allowed = Object.values(RetentionDays).filter((value): value is number => typeof value === 'number');
+  const match = allowed.filter((value) => value >= days).sort((a, b) => a - b)[0];
+  return (match ?? RetentionDays.TEN_YEARS) as RetentionDays;
+}

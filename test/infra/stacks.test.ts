@@ -1,0 +1,335 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/build.js';
+import { ROOT } from '../../infra/function.js';
+import { internalFunctions, routes } from '../../shared/routes.js';
+
+// `new App()` does not read cdk.json: hand the tests the same context `cdk synth` gets.
+const cdkContext = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')).context as Record<
+  string,
+  unknown
+>;
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+type Statement = {
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+  Effect: string;
+};
+
+function synth(context: Record<string, unknown> = {}) {
+  // Fast template tests: no bundling, no built-in CloudFormation validator (cdk-nag still runs).
+  process.env.CDK_VALIDATION = 'false';
+  try {
+    const app = new App({ context: { ...cdkContext, 'aws:cdk:bundling-stacks': [], ...context } });
+    const stacks = buildApp(app);
+    const assembly = app.synth();
+    return {
+      assembly,
+      stateful: Template.fromStack(stacks.stateful),
+      stateless: Template.fromStack(stacks.stateless),
+    };
+  } finally {
+    delete process.env.CDK_VALIDATION;
+  }
+}
+
+function actions(statement: Statement): string[] {
+  return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+}
+
+let app: ReturnType<typeof synth>;
+let lambdas: Record<string, Resource>;
+let policies: Record<string, Resource>;
+
+/** The IAM statements of the function whose handler file is `handler`. */
+function statementsOf(handler: string): Statement[] {
+  const entry = Object.entries(lambdas).find(([, fn]) =>
+    String((fn.Properties.Description as string) ?? '').startsWith(
+      [...routes, ...internalFunctions].find((r) => r.handler === handler)?.summary.slice(0, 40) ?? '\u0000',
+    ),
+  );
+  if (!entry) throw new Error(`no function for ${handler}`);
+  const roleRef = JSON.stringify(entry[1].Properties.Role);
+  const roleId = /"Fn::GetAtt":\["([^"]+)"/.exec(roleRef)?.[1];
+  return Object.values(policies)
+    .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(`"${roleId}"`))
+    .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+beforeAll(() => {
+  app = synth();
+  lambdas = app.stateless.findResources('AWS::Lambda::Function') as Record<string, Resource>;
+  policies = app.stateless.findResources('AWS::IAM::Policy') as Record<string, Resource>;
+});
+
+describe('stateful stack', () => {
+  it('the table is on-demand with PITR, deletion protection, TTL, a GSI, encryption, and is retained', () => {
+    app.stateful.hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        BillingMode: 'PAY_PER_REQUEST',
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+        GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'gsi1' })],
+        SSESpecification: Match.objectLike({ SSEEnabled: true }),
+        Replicas: [
+          Match.objectLike({
+            DeletionProtectionEnabled: true,
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          }),
+        ],
+      }),
+    });
+  });
+
+  it('the KMS key rotates, is retained, and its policy never gives the account kms:* or unconditioned use', () => {
+    const keys = app.stateful.findResources('AWS::KMS::Key') as Record<string, Resource>;
+    expect(Object.keys(keys)).toHaveLength(1);
+    const key = Object.values(keys)[0] as Resource;
+    expect(key.DeletionPolicy).toBe('Retain');
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    const statements = (key.Properties.KeyPolicy as { Statement: Statement[] }).Statement;
+    for (const statement of statements) expect(actions(statement)).not.toContain('kms:*');
+    const use = statements.filter((s) =>
+      actions(s).some((a) => ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt'].includes(a)),
+    );
+    expect(use).toHaveLength(1);
+    expect(use[0]?.Condition).toMatchObject({
+      StringEquals: { 'aws:PrincipalTag/shared-secret-keys:kms': 'envelope' },
+      'ForAllValues:StringEquals': {
+        'kms:EncryptionContextKeys': ['account', 'integration', 'key', 'purpose'],
+      },
+    });
+  });
+
+  it('the notification topic is encrypted, SSL-only and retained', () => {
+    app.stateful.hasResource('AWS::SNS::Topic', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({ KmsMasterKeyId: Match.anyValue() }),
+    });
+    app.stateful.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('functions', () => {
+  it('one function per route and internal operation, all Node.js 24 on arm64 with tracing and JSON logs', () => {
+    expect(Object.keys(lambdas)).toHaveLength(routes.length + internalFunctions.length);
+    for (const fn of Object.values(lambdas)) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: Match.anyValue()
+          ? expect.objectContaining({ LogFormat: 'JSON', LogGroup: expect.anything() })
+          : {},
+      });
+    }
+  });
+
+  it('every log group has a retention', () => {
+    const groups = app.stateless.findResources('AWS::Logs::LogGroup') as Record<string, Resource>;
+    expect(Object.keys(groups).length).toBe(routes.length + internalFunctions.length + 1);
+    for (const group of Object.values(groups)) expect(group.Properties.RetentionInDays).toBe(30);
+  });
+
+  it('each role allows exactly the DynamoDB actions of its route, on the table (and index) ARN only', () => {
+    for (const spec of [...routes, ...internalFunctions]) {
+      const dynamo = statementsOf(spec.handler).filter((s) =>
+        actions(s).some((a) => a.startsWith('dynamodb:')),
+      );
+      const granted = dynamo.flatMap(actions).sort();
+      expect(granted, spec.handler).toEqual([...spec.access.dynamodb].sort());
+      for (const statement of dynamo) {
+        const resources = JSON.stringify(statement.Resource);
+        expect(resources).not.toBe('"*"');
+        expect(resources).toContain('Table');
+        expect(resources.includes('/index/gsi1'), spec.handler).toBe(Boolean(spec.access.dynamodbIndex));
+      }
+    }
+  });
+
+  it('KMS: only reveal decrypts display; only verify and sign paths decrypt signing; list and audit have none', () => {
+    const kmsOf = (handler: string) =>
+      statementsOf(handler).filter((s) => actions(s).some((a) => a.startsWith('kms:')));
+    const purposes = (handler: string, action: string) =>
+      kmsOf(handler)
+        .filter((s) => actions(s).includes(action))
+        .flatMap((s) => [s.Condition?.StringEquals?.['kms:EncryptionContext:purpose']].flat());
+
+    const decryptDisplay = [...routes, ...internalFunctions]
+      .map((r) => r.handler)
+      .filter((h) => purposes(h, 'kms:Decrypt').includes('display'));
+    expect(decryptDisplay).toEqual(['reveal-key']);
+    const decryptSigning = [...routes, ...internalFunctions]
+      .map((r) => r.handler)
+      .filter((h) => purposes(h, 'kms:Decrypt').includes('signing'))
+      .sort();
+    expect(decryptSigning).toEqual(['sign-webhook', 'signature-check', 'verify-signature']);
+    expect(purposes('create-integration', 'kms:GenerateDataKey').sort()).toEqual(['display', 'signing']);
+    expect(purposes('create-key', 'kms:GenerateDataKey')).toEqual(['signing']);
+    for (const handler of [
+      'list-integrations',
+      'get-integration',
+      'list-keys',
+      'list-audit',
+      'revoke-key',
+      'health',
+      'openapi',
+    ]) {
+      expect(kmsOf(handler), handler).toEqual([]);
+    }
+  });
+
+  it('every KMS statement names the key, pins the context keys and conditions the purpose', () => {
+    for (const spec of [...routes, ...internalFunctions]) {
+      for (const statement of statementsOf(spec.handler).filter((s) =>
+        actions(s).some((a) => a.startsWith('kms:')),
+      )) {
+        expect(statement.Resource).not.toBe('*');
+        expect(JSON.stringify(statement.Resource)).toContain('DataKey');
+        expect(statement.Condition?.['ForAllValues:StringEquals']).toEqual({
+          'kms:EncryptionContextKeys': ['account', 'integration', 'key', 'purpose'],
+        });
+        expect(statement.Condition?.StringEquals?.['kms:EncryptionContext:purpose']).toBeDefined();
+      }
+    }
+  });
+
+  it('no statement anywhere allows a KMS or DynamoDB action on *', () => {
+    for (const policy of Object.values(policies)) {
+      for (const statement of (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement) {
+        if (actions(statement).some((a) => a.startsWith('kms:') || a.startsWith('dynamodb:'))) {
+          expect(statement.Resource).not.toBe('*');
+        }
+      }
+    }
+  });
+});
+
+describe('HTTP API', () => {
+  it('wires every route to its own function, behind the JWT authorizer unless public', () => {
+    const apiRoutes = app.stateless.findResources('AWS::ApiGatewayV2::Route') as Record<string, Resource>;
+    const integrations = app.stateless.findResources('AWS::ApiGatewayV2::Integration') as Record<
+      string,
+      Resource
+    >;
+    expect(Object.keys(apiRoutes)).toHaveLength(routes.length);
+    for (const route of routes) {
+      const found = Object.values(apiRoutes).find(
+        (r) => r.Properties.RouteKey === `${route.method} ${route.path}`,
+      );
+      expect(found, `${route.method} ${route.path}`).toBeDefined();
+      expect(found?.Properties.AuthorizationType).toBe(route.public ? 'NONE' : 'JWT');
+      const integrationId = /"Ref":"([^"]+)"/.exec(JSON.stringify(found?.Properties.Target))?.[1] ?? '';
+      const target = JSON.stringify(integrations[integrationId]?.Properties.IntegrationUri);
+      const fnName = route.handler.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
+      expect(target, route.handler).toContain(`${fnName}Function`);
+    }
+  });
+
+  it('has a throttled $default stage with access logs, and a JWT authorizer on the stack’s user pool', () => {
+    app.stateless.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+    app.stateless.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: Match.objectLike({ Issuer: Match.anyValue() }),
+    });
+  });
+
+  it('users cannot write their own account or roles', () => {
+    app.stateless.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      WriteAttributes: Match.not(Match.arrayWith(['custom:account_id'])),
+    });
+    const clients = app.stateless.findResources('AWS::Cognito::UserPoolClient') as Record<string, Resource>;
+    for (const client of Object.values(clients)) {
+      expect(JSON.stringify(client.Properties.WriteAttributes ?? [])).not.toContain('custom:');
+    }
+  });
+
+  it('with an external OIDC issuer there is no user pool, and CORS follows allowedOrigins', () => {
+    const external = synth({
+      oidcIssuer: 'https://login.example.com/',
+      oidcAudience: 'dashboard',
+      allowedOrigins: 'https://dashboard.example.com',
+    });
+    external.stateless.resourceCountIs('AWS::Cognito::UserPool', 0);
+    external.stateless.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      JwtConfiguration: { Issuer: 'https://login.example.com/', Audience: ['dashboard'] },
+    });
+    external.stateless.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://dashboard.example.com'] }),
+    });
+  });
+
+  it('exports the API URL, user pool and client ids, table name, key ARN and the internal function names', () => {
+    for (const name of [
+      'ApiUrl',
+      'UserPoolId',
+      'UserPoolClientId',
+      'VerifySignatureFunctionName',
+      'SignWebhookFunctionName',
+    ]) {
+      app.stateless.hasOutput(name, Match.anyValue());
+    }
+    for (const name of ['TableName', 'KeyArn', 'TopicArn']) app.stateful.hasOutput(name, Match.anyValue());
+  });
+});
+
+describe('cdk-nag (AwsSolutions)', () => {
+  it('reports no unacknowledged finding, and every acknowledgement has a reason', () => {
+    const report = JSON.parse(
+      readFileSync(join(app.assembly.directory, 'validation-report.json'), 'utf8'),
+    ) as {
+      pluginReports: {
+        pluginName: string;
+        conclusion: string;
+        violations: unknown[];
+        suppressedViolations: { reason: string }[];
+      }[];
+    };
+    const nag = report.pluginReports.find((p) => p.pluginName === 'AwsSolutions');
+    expect(nag?.conclusion).toBe('success');
+    expect(nag?.violations).toEqual([]);
+    for (const suppressed of nag?.suppressedViolations ?? [])
+      expect(suppressed.reason.length).toBeGreaterThan(30);
+  });
+
+  it('would fail synthesis on a finding (the check is live)', () => {
+    const probe = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    new Topic(new Stack(probe, 'Probe'), 'Plain');
+    Validations.of(probe).addPlugins(new AwsSolutionsChecks(probe));
+    process.env.CDK_VALIDATION = 'false';
+    try {
+      expect(() => probe.synth()).toThrow(/[Vv]alidation/);
+    } finally {
+      delete process.env.CDK_VALIDATION;
+    }
+  });
+});
+
+describe('full synth', () => {
+  it('bundles every function with the local esbuild and passes the built-in validator', () => {
+    const full = new App({ context: cdkContext, outdir: join(ROOT, 'cdk.out', 'test-full-synth') });
+    buildApp(full);
+    const assembly = full.synth();
+    const assets = readdirSync(assembly.directory).filter((name) => name.startsWith('asset.'));
+    expect(assets.length).toBe(routes.length + internalFunctions.length);
+    for (const asset of assets) expect(existsSync(join(assembly.directory, asset, 'index.mjs'))).toBe(true);
+  }, 120_000);
+});
