@@ -9,6 +9,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { GSI1 } from '../shared/adapters/dynamodb.js';
 import type { Access } from '../shared/routes.js';
+import { BUNDLE } from './bundling.js';
 import { CONTEXT_KEYS, KMS_USER_TAG } from './stateful-stack.js';
 
 export const ROOT = join(import.meta.dirname, '..');
@@ -75,15 +76,14 @@ export class ServiceFunction extends Construct {
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
+        target: BUNDLE.target,
+        mainFields: [...BUNDLE.mainFields],
+        minify: BUNDLE.minify,
+        sourceMap: BUNDLE.sourcemap,
         bundleAwsSDK: true,
         forceDockerBundling: false,
-        // Some CommonJS inside the bundle still calls require() for Node built-ins.
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        banner: BUNDLE.banner,
+        esbuildArgs: Object.fromEntries(Object.entries(BUNDLE.alias).map(([from, to]) => [`--alias:${from}`, to])),
       },
     });
 

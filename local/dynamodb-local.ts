@@ -127,8 +127,12 @@ export async function startDynamoDbLocal(
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  // If this process dies without stopping it (a crash, an uncaught error), do not leave the JVM behind.
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
 
   const stop = async () => {
+    process.removeListener('exit', killOnExit);
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);

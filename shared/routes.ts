@@ -1,5 +1,6 @@
 import type * as z from 'zod/mini';
 import type { Purpose } from './domain/ports.js';
+import * as R from './http/response-schemas.js';
 import * as S from './http/schemas.js';
 
 export type DynamoAction = 'dynamodb:GetItem' | 'dynamodb:Query' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem';
@@ -44,7 +45,7 @@ export const routes: RouteSpec[] = [
     summary: 'Liveness check',
     public: true,
     access: { dynamodb: [] },
-    responses: { 200: { description: 'The service is up', schema: S.Health } },
+    responses: { 200: { description: 'The service is up', schema: R.Health } },
   },
   {
     method: 'GET',
@@ -65,7 +66,7 @@ export const routes: RouteSpec[] = [
     responses: {
       201: {
         description: 'The integration and its auto-generated key (no secret)',
-        schema: S.IntegrationCreated,
+        schema: R.IntegrationCreated,
       },
     },
   },
@@ -76,7 +77,7 @@ export const routes: RouteSpec[] = [
     summary: "List the account's integrations",
     access: { dynamodb: ['dynamodb:Query'] },
     request: { query: S.PageQuery },
-    responses: { 200: { description: 'A page of integrations', schema: S.IntegrationList } },
+    responses: { 200: { description: 'A page of integrations', schema: R.IntegrationList } },
   },
   {
     method: 'GET',
@@ -85,7 +86,7 @@ export const routes: RouteSpec[] = [
     summary: 'Get one integration',
     access: { dynamodb: ['dynamodb:GetItem'] },
     request: { params: S.IntegrationParams },
-    responses: { 200: { description: 'The integration', schema: S.IntegrationView } },
+    responses: { 200: { description: 'The integration', schema: R.IntegrationView } },
   },
   {
     method: 'GET',
@@ -94,7 +95,7 @@ export const routes: RouteSpec[] = [
     summary: "List an integration's keys: metadata only, never a secret",
     access: { dynamodb: READ },
     request: { params: S.IntegrationParams },
-    responses: { 200: { description: 'The keys', schema: S.KeyList } },
+    responses: { 200: { description: 'The keys', schema: R.KeyList } },
   },
   {
     method: 'POST',
@@ -109,10 +110,10 @@ export const routes: RouteSpec[] = [
     responses: {
       201: {
         description: 'The key and its secret, shown this once',
-        schema: S.SecretResponse,
+        schema: R.SecretResponse,
         noStore: true,
       },
-      409: { description: 'The integration has the maximum number of usable keys', schema: S.ErrorResponse },
+      409: { description: 'The integration has the maximum number of usable keys', schema: R.ErrorResponse },
     },
   },
   {
@@ -128,13 +129,13 @@ export const routes: RouteSpec[] = [
     responses: {
       200: {
         description: 'The key and its secret, shown this once',
-        schema: S.SecretResponse,
+        schema: R.SecretResponse,
         noStore: true,
       },
-      410: { description: 'Key no longer viewable (with who revealed it and when)', schema: S.ErrorResponse },
+      410: { description: 'Key no longer viewable (with who revealed it and when)', schema: R.ErrorResponse },
       503: {
         description: 'A dependency failed before the reveal committed; the key is still viewable',
-        schema: S.ErrorResponse,
+        schema: R.ErrorResponse,
       },
     },
   },
@@ -145,7 +146,7 @@ export const routes: RouteSpec[] = [
     summary: 'Revoke a key now; it is kept, revoked, for the audit trail',
     access: { dynamodb: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'] },
     request: { params: S.KeyParams },
-    responses: { 200: { description: 'The revoked key', schema: S.KeyView } },
+    responses: { 200: { description: 'The revoked key', schema: R.KeyView } },
   },
   {
     method: 'POST',
@@ -161,10 +162,10 @@ export const routes: RouteSpec[] = [
     responses: {
       201: {
         description: 'The successor and its secret, shown this once',
-        schema: S.RotateResponse,
+        schema: R.RotateResponse,
         noStore: true,
       },
-      409: { description: 'The key is not active, or the integration is full', schema: S.ErrorResponse },
+      409: { description: 'The key is not active, or the integration is full', schema: R.ErrorResponse },
     },
   },
   {
@@ -177,12 +178,12 @@ export const routes: RouteSpec[] = [
     signed: true,
     access: { dynamodb: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], kmsDecrypt: ['signing'] },
     responses: {
-      200: { description: 'The signature is valid', schema: S.SignatureCheckResponse },
+      200: { description: 'The signature is valid', schema: R.SignatureCheckResponse },
       401: {
         description: 'The signature is not valid; the code and message say why',
-        schema: S.ErrorResponse,
+        schema: R.ErrorResponse,
       },
-      503: { description: 'Verification could not run; retry', schema: S.ErrorResponse },
+      503: { description: 'Verification could not run; retry', schema: R.ErrorResponse },
     },
   },
   {
@@ -192,7 +193,7 @@ export const routes: RouteSpec[] = [
     summary: "An integration's audit events, newest first",
     access: { dynamodb: READ },
     request: { params: S.IntegrationParams, query: S.PageQuery },
-    responses: { 200: { description: 'A page of audit events', schema: S.AuditList } },
+    responses: { 200: { description: 'A page of audit events', schema: R.AuditList } },
   },
 ];
 

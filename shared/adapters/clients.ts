@@ -7,11 +7,16 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  * AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_KMS variables, which is how the local runtime points the
  * same code at DynamoDB Local and the KMS stand-in.
  */
+
+/** Observers of every client the handlers create: how the benchmark counts calls. Empty in production. */
+export const clientObservers: Array<(client: DynamoDBClient | KMSClient) => void> = [];
+
 export function createDocumentClient(): DynamoDBDocumentClient {
   const client = new DynamoDBClient({
     maxAttempts: 3,
     requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
   });
+  for (const observe of clientObservers) observe(client);
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
@@ -19,8 +24,10 @@ export function createDocumentClient(): DynamoDBDocumentClient {
 
 /** Short timeouts: a KMS outage must turn into a fast 503, not a Lambda timeout. */
 export function createKmsClient(): KMSClient {
-  return new KMSClient({
+  const client = new KMSClient({
     maxAttempts: 3,
     requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
   });
+  for (const observe of clientObservers) observe(client);
+  return client;
 }

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { type RouteSpec, routes } from '../routes.js';
-import { ErrorResponse } from './schemas.js';
+import { ErrorResponse } from './response-schemas.js';
 
 type JsonSchema = Record<string, unknown>;
 

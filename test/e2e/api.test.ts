@@ -3,7 +3,7 @@ import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { IntegrationCreated, KeyList, SecretResponse } from '../../shared/http/schemas.js';
+import { IntegrationCreated, KeyList, SecretResponse } from '../../shared/http/response-schemas.js';
 import { routes } from '../../shared/routes.js';
 import { assertNoSecretsLogged, type RunningServer, startLocalServer } from '../support/local-server.js';
 

@@ -1,0 +1,85 @@
+import * as z from 'zod/mini';
+
+/** Response shapes: for the OpenAPI document and the tests, never bundled into a handler. */
+const Timestamp = z.iso.datetime();
+const NullableTimestamp = z.nullable(z.iso.datetime());
+
+export const IntegrationView = z.object({
+  id: z.string(),
+  name: z.string(),
+  apiKey: z.string(),
+  requireTimestamp: z.boolean(),
+  createdAt: Timestamp,
+  createdBy: z.string(),
+});
+
+export const KeyView = z.object({
+  id: z.string(),
+  integrationId: z.string(),
+  name: z.string(),
+  origin: z.enum(['created', 'auto-generated']),
+  status: z.enum(['active', 'expiring', 'revoked']),
+  expiresAt: NullableTimestamp,
+  hint: z.string(),
+  createdAt: Timestamp,
+  createdBy: z.string(),
+  viewable: z.boolean(),
+  viewedAt: NullableTimestamp,
+  viewedBy: z.nullable(z.string()),
+  revokedAt: NullableTimestamp,
+  revokedBy: z.nullable(z.string()),
+  lastUsedAt: NullableTimestamp,
+});
+
+export const SecretResponse = z.object({
+  key: KeyView,
+  secret: z.string().check(z.regex(/^ssk_[0-9A-Za-z]{49}$/)),
+});
+
+export const IntegrationCreated = z.object({ integration: IntegrationView, key: KeyView });
+
+export const IntegrationList = z.object({
+  items: z.array(IntegrationView),
+  nextCursor: z.nullable(z.string()),
+});
+
+export const KeyList = z.object({ items: z.array(KeyView) });
+
+export const AuditEventView = z.object({
+  id: z.string(),
+  integrationId: z.string(),
+  keyId: z.optional(z.string()),
+  action: z.enum([
+    'integration.created',
+    'key.created',
+    'key.auto_generated',
+    'key.revealed',
+    'key.revoked',
+    'key.rotated',
+  ]),
+  actor: z.string(),
+  at: Timestamp,
+  requestId: z.string(),
+  sourceIp: z.string(),
+  details: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
+});
+
+export const AuditList = z.object({ items: z.array(AuditEventView), nextCursor: z.nullable(z.string()) });
+
+export const RotateResponse = z.object({
+  key: KeyView,
+  secret: SecretResponse.shape.secret,
+  previous: KeyView,
+});
+
+export const SignatureCheckResponse = z.object({
+  valid: z.literal(true),
+  keyId: z.string(),
+  keyName: z.string(),
+});
+
+export const ErrorResponse = z.object({
+  error: z.object({ code: z.string(), message: z.string() }),
+});
+
+export const Health = z.object({ status: z.literal('ok') });
