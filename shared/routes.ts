@@ -176,7 +176,11 @@ export const routes: RouteSpec[] = [
       'For integrations: check a signed request (X-AUTH-CLIENT, X-HMAC-SIGNATURE, optional X-AUTH-TIMESTAMP)',
     public: true,
     signed: true,
-    access: { dynamodb: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], kmsDecrypt: ['signing'] },
+    // Query: revoked keys are looked up only when a signature matched no usable key.
+    access: {
+      dynamodb: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      kmsDecrypt: ['signing'],
+    },
     responses: {
       200: { description: 'The signature is valid', schema: R.SignatureCheckResponse },
       401: {
@@ -203,7 +207,11 @@ export const internalFunctions: FunctionSpec[] = [
     handler: 'verify-signature',
     summary:
       '{ apiKey, signature, body (base64), timestamp? } → { valid, accountId, integrationId, keyId } or { valid: false, reason }',
-    access: { dynamodb: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], kmsDecrypt: ['signing'] },
+    // Query: revoked keys are looked up only when a signature matched no usable key.
+    access: {
+      dynamodb: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      kmsDecrypt: ['signing'],
+    },
   },
   {
     handler: 'sign-webhook',

@@ -14,7 +14,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, RetryableError, ValidationError } from '../domain/errors.js';
-import type { AuditEvent, Credential, Integration, KeyRecord, Page } from '../domain/model.js';
+import type { AuditEvent, Credential, Integration, KeyRecord, Page, SigningEntry } from '../domain/model.js';
 import type { KeyStore, RevealOutcome, RevokeOutcome } from '../domain/ports.js';
 
 /**
@@ -25,8 +25,11 @@ import type { KeyStore, RevealOutcome, RevokeOutcome } from '../domain/ports.js'
  *   pk                      sk                          item
  *   ACCOUNT#<account>       INTEGRATION#<int>           integration
  *   ACCOUNT#<account>       KEY#<int>#<key>             key metadata (+ display ciphertext until revealed)
- *   ACCOUNT#<account>       AUDIT#<int>#<event>         audit event; gsi1: ACCOUNT#<account>#AUDIT / <event>
+ *   ACCOUNT#<account>       AUDIT#<int>#<event>         audit event
  *   APIKEY#<apiKey>         APIKEY                      credential: usable keys' status + signing ciphertext
+ *   APIKEY#<apiKey>         RETIRED#<key>               a revoked key's entry, remembered 90 days (ttl)
+ *
+ * gsi1 holds only integrations (gsi1pk = INTEGRATION#<int>), for signing a webhook by integration id.
  */
 export const TableKeys = {
   account: (accountId: string) => `ACCOUNT#${accountId}`,
@@ -35,7 +38,8 @@ export const TableKeys = {
   keyPrefix: (integrationId: string) => `KEY#${integrationId}#`,
   audit: (integrationId: string, eventId: string) => `AUDIT#${integrationId}#${eventId}`,
   auditPrefix: (integrationId: string) => `AUDIT#${integrationId}#`,
-  accountAudit: (accountId: string) => `ACCOUNT#${accountId}#AUDIT`,
+  retired: (keyId: string) => `RETIRED#${keyId}`,
+  retiredPrefix: 'RETIRED#',
   credential: (apiKey: string) => `APIKEY#${apiKey}`,
   credentialSort: 'APIKEY',
 } as const;
@@ -92,11 +96,9 @@ function isConditionFailure(error: unknown, index?: number): boolean {
 }
 
 /** Cursors are opaque to clients but carry only the sort key; the partition always comes from the caller. */
-function encodeCursor(lastKey: Item | undefined, field: 'sk' | 'gsi1sk'): string | null {
+function encodeCursor(lastKey: Item | undefined): string | null {
   if (!lastKey) return null;
-  const payload: Item = { [field]: lastKey[field] };
-  if (field === 'gsi1sk') payload.sk = lastKey.sk;
-  return Buffer.from(JSON.stringify(payload)).toString('base64url');
+  return Buffer.from(JSON.stringify({ sk: lastKey.sk })).toString('base64url');
 }
 
 function decodeCursor(cursor: string | undefined, prefix: string): Item | undefined {
@@ -133,8 +135,6 @@ export function createDynamoStore({
     put({
       pk: TableKeys.account(event.accountId),
       sk: TableKeys.audit(event.integrationId, event.id),
-      gsi1pk: TableKeys.accountAudit(event.accountId),
-      gsi1sk: event.id,
       type: 'audit',
       ...event,
     });
@@ -173,11 +173,11 @@ export function createDynamoStore({
     return item ? strip<KeyRecord>(item) : undefined;
   }
 
-  async function query<T>(input: QueryCommandInput, cursorField: 'sk' | 'gsi1sk'): Promise<Page<T>> {
+  async function query<T>(input: QueryCommandInput): Promise<Page<T>> {
     const result = await send(() => client.send(new QueryCommand(input)));
     return {
       items: (result.Items ?? []).map((item) => strip<T>(item)),
-      nextCursor: encodeCursor(result.LastEvaluatedKey, cursorField),
+      nextCursor: encodeCursor(result.LastEvaluatedKey),
     };
   }
 
@@ -242,7 +242,6 @@ export function createDynamoStore({
             sk: TableKeys.credentialSort,
             type: 'credential',
             ...credential,
-            retired: {},
           }),
           put(keyItem(firstKey.key)),
           auditPut(audit),
@@ -261,16 +260,13 @@ export function createDynamoStore({
 
     async listIntegrations(accountId, { limit, cursor }) {
       const start = decodeCursor(cursor, 'INTEGRATION#');
-      return query<Integration>(
-        {
-          TableName: tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': TableKeys.account(accountId), ':prefix': 'INTEGRATION#' },
-          Limit: limit,
-          ExclusiveStartKey: start && { pk: TableKeys.account(accountId), sk: start.sk },
-        },
-        'sk',
-      );
+      return query<Integration>({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': TableKeys.account(accountId), ':prefix': 'INTEGRATION#' },
+        Limit: limit,
+        ExclusiveStartKey: start && { pk: TableKeys.account(accountId), sk: start.sk },
+      });
     },
 
     async addKey({ key, signing, audit, apiKey, maxUsableKeys }) {
@@ -358,30 +354,7 @@ export function createDynamoStore({
       }
     },
 
-    async revokeKey({
-      key,
-      apiKey,
-      revokedAt,
-      revokedBy,
-      audit,
-      retire,
-      pruneRetired,
-    }): Promise<RevokeOutcome> {
-      const names: Record<string, string> = { '#keys': 'keys', '#keyId': key.id };
-      const values: Record<string, unknown> = { ':account': key.accountId };
-      const removals = ['#keys.#keyId'];
-      pruneRetired.forEach((id, index) => {
-        names[`#old${index}`] = id;
-        removals.push(`#retired.#old${index}`);
-      });
-      let update = `REMOVE ${removals.join(', ')}`;
-      if (retire) {
-        names['#retired'] = 'retired';
-        values[':retired'] = { ...retire, status: 'revoked' };
-        update += ' SET #retired.#keyId = :retired';
-      } else if (pruneRetired.length > 0) {
-        names['#retired'] = 'retired';
-      }
+    async revokeKey({ key, apiKey, revokedAt, revokedBy, audit, retire, forgetAt }): Promise<RevokeOutcome> {
       try {
         await transact({
           TransactItems: [
@@ -404,12 +377,30 @@ export function createDynamoStore({
               Update: {
                 TableName: tableName,
                 Key: { pk: TableKeys.credential(apiKey), sk: TableKeys.credentialSort },
-                UpdateExpression: update,
+                UpdateExpression: 'REMOVE #keys.#keyId',
                 ConditionExpression: 'accountId = :account',
-                ExpressionAttributeNames: names,
-                ExpressionAttributeValues: values,
+                ExpressionAttributeNames: { '#keys': 'keys', '#keyId': key.id },
+                ExpressionAttributeValues: { ':account': key.accountId },
               },
             },
+            ...(retire
+              ? [
+                  {
+                    Put: {
+                      TableName: tableName,
+                      Item: {
+                        pk: TableKeys.credential(apiKey),
+                        sk: TableKeys.retired(key.id),
+                        type: 'retired-key',
+                        keyId: key.id,
+                        ...retire,
+                        status: 'revoked',
+                        [TTL_ATTRIBUTE]: Math.floor(forgetAt.getTime() / 1000),
+                      },
+                    },
+                  },
+                ]
+              : []),
             auditPut(audit),
           ],
         });
@@ -427,17 +418,14 @@ export function createDynamoStore({
     async listAudit(accountId, integrationId, { limit, cursor }) {
       const prefix = TableKeys.auditPrefix(integrationId);
       const start = decodeCursor(cursor, prefix);
-      return query<AuditEvent>(
-        {
-          TableName: tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': TableKeys.account(accountId), ':prefix': prefix },
-          ScanIndexForward: false,
-          Limit: limit,
-          ExclusiveStartKey: start && { pk: TableKeys.account(accountId), sk: start.sk },
-        },
-        'sk',
-      );
+      return query<AuditEvent>({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': TableKeys.account(accountId), ':prefix': prefix },
+        ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: start && { pk: TableKeys.account(accountId), sk: start.sk },
+      });
     },
 
     async rotateKey({ apiKey, previous, expiresAt, successor, audit, maxUsableKeys }) {
@@ -543,6 +531,29 @@ export function createDynamoStore({
         if (isConditionFailure(error)) return false;
         throw error;
       }
+    },
+
+    async getRetiredKeys(apiKey) {
+      const result = await send(() =>
+        client.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: {
+              ':pk': TableKeys.credential(apiKey),
+              ':prefix': TableKeys.retiredPrefix,
+            },
+          }),
+        ),
+      );
+      const retired: Record<string, SigningEntry> = {};
+      for (const item of result.Items ?? []) {
+        const { keyId, name, status, createdAt, signing, expiresAt } = item as SigningEntry & {
+          keyId: string;
+        };
+        retired[keyId] = { name, status, createdAt, signing, expiresAt };
+      }
+      return retired;
     },
 
     async getCredential(apiKey) {

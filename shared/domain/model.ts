@@ -102,12 +102,10 @@ export interface Credential {
   requireTimestamp: boolean;
   /** Active and expiring keys; an expiring key verifies until its expiresAt. */
   keys: Record<string, SigningEntry>;
-  /** The most recently revoked keys, kept only to tell a client "that key was revoked". */
-  retired?: Record<string, SigningEntry>;
 }
 
-/** How many revoked keys the credential remembers for diagnostics. */
-export const RETIRED_KEYS_KEPT = 10;
+/** How long a revoked key is remembered (outside the credential) to tell a client "that key was revoked". */
+export const RETIRED_KEY_MEMORY_DAYS = 90;
 
 export interface Page<T> {
   items: T[];

@@ -67,8 +67,8 @@ export interface KeyStore {
   }): Promise<RevealOutcome>;
 
   /**
-   * Revokes a key and moves its credential entry to `retired` (dropping the `pruneRetired` ids), so a
-   * verifier can still say "revoked" instead of "bad signature".
+   * Revokes a key: drops it from the credential and, when `retire` is given, remembers its entry apart
+   * (expiring at `forgetAt`) so a verifier can still say "revoked" instead of "bad signature".
    */
   revokeKey(input: {
     key: KeyRecord;
@@ -77,7 +77,7 @@ export interface KeyStore {
     revokedAt: string;
     audit: AuditEvent;
     retire?: SigningEntry;
-    pruneRetired: string[];
+    forgetAt: Date;
   }): Promise<RevokeOutcome>;
 
   /**
@@ -108,4 +108,7 @@ export interface KeyStore {
   listAudit(accountId: string, integrationId: string, page: PageRequest): Promise<Page<AuditEvent>>;
 
   getCredential(apiKey: string): Promise<Credential | undefined>;
+
+  /** Revoked keys still remembered for an apiKey: read only when a signature matched no usable key. */
+  getRetiredKeys(apiKey: string): Promise<Record<string, SigningEntry>>;
 }

@@ -11,7 +11,7 @@ import {
   type KeyRecord,
   type KeyView,
   type Page,
-  RETIRED_KEYS_KEPT,
+  RETIRED_KEY_MEMORY_DAYS,
   toKeyView,
 } from './model.js';
 import type {
@@ -236,11 +236,6 @@ export async function revokeKey(
   if (key.status === 'revoked') return toKeyView(key);
   const credential = await deps.store.getCredential(integration.apiKey);
   const retire = credential?.keys[key.id];
-  // Keep the newest revoked keys only, so the credential record stays small.
-  const pruneRetired = Object.keys(credential?.retired ?? {})
-    .sort()
-    .reverse()
-    .slice(RETIRED_KEYS_KEPT - 1);
   const at = deps.clock.now();
   const outcome = await deps.store.revokeKey({
     key,
@@ -249,7 +244,7 @@ export async function revokeKey(
     revokedAt: at.toISOString(),
     audit: auditEvent(actor, at, 'key.revoked', integrationId, key.id, { name: key.name }),
     retire,
-    pruneRetired,
+    forgetAt: new Date(at.getTime() + RETIRED_KEY_MEMORY_DAYS * 86_400_000),
   });
   return toKeyView(outcome.key);
 }

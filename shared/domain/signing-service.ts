@@ -52,7 +52,7 @@ export interface VerifyInput {
 }
 
 export interface SigningDeps {
-  store: Pick<KeyStore, 'getCredential' | 'findIntegration' | 'recordKeyUse'>;
+  store: Pick<KeyStore, 'getCredential' | 'getRetiredKeys' | 'findIntegration' | 'recordKeyUse'>;
   envelope: Envelope;
   clock: Clock;
   cache: SigningKeyCache;
@@ -166,7 +166,7 @@ export function createSigningService(deps: SigningDeps) {
       // Only on failure: was it signed with a key that no longer verifies? Tell the client which.
       const stale = [
         ...entries.filter(([, entry]) => !isUsable(entry, now)),
-        ...Object.entries(credential.retired ?? {}),
+        ...Object.entries(await deps.store.getRetiredKeys(credential.apiKey)),
       ];
       const old = await firstMatch(credential, stale, payload, provided);
       if (old) return fail(old[1].status === 'revoked' ? 'key_revoked' : 'key_expired');

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -325,11 +326,13 @@ describe('cdk-nag (AwsSolutions)', () => {
 
 describe('full synth', () => {
   it('bundles every function with the local esbuild and passes the built-in validator', () => {
-    const full = new App({ context: cdkContext, outdir: join(ROOT, 'cdk.out', 'test-full-synth') });
+    const outdir = mkdtempSync(join(tmpdir(), 'ssk-synth-'));
+    const full = new App({ context: cdkContext, outdir });
     buildApp(full);
     const assembly = full.synth();
     const assets = readdirSync(assembly.directory).filter((name) => name.startsWith('asset.'));
     expect(assets.length).toBe(routes.length + internalFunctions.length);
     for (const asset of assets) expect(existsSync(join(assembly.directory, asset, 'index.mjs'))).toBe(true);
+    rmSync(outdir, { recursive: true, force: true });
   }, 120_000);
 });
