@@ -14,6 +14,18 @@ import { CONTEXT_KEYS, KMS_USER_TAG } from './stateful-stack.js';
 
 export const ROOT = join(import.meta.dirname, '..');
 
+export function usesKms(access: Access): boolean {
+  return Boolean(access.kmsGenerate?.length || access.kmsDecrypt?.length);
+}
+
+/**
+ * Functions on the KMS path do crypto and load the larger bundle; the rest are pure I/O and are billed
+ * for half the memory. The benchmark prices GB-seconds with the same figure.
+ */
+export function memoryFor(access: Access): number {
+  return usesKms(access) ? 512 : 256;
+}
+
 export interface ServiceFunctionProps {
   /** The file under functions/ (without .ts). */
   handler: string;
@@ -37,7 +49,7 @@ export class ServiceFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     super(scope, id);
-    const usesKms = Boolean(props.access.kmsGenerate?.length || props.access.kmsDecrypt?.length);
+    const kms = usesKms(props.access);
 
     const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
     this.role = new Role(this, 'Role', {
@@ -58,7 +70,7 @@ export class ServiceFunction extends Construct {
       description: props.description.slice(0, 256),
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
-      memorySize: 512,
+      memorySize: memoryFor(props.access),
       timeout: Duration.seconds(10),
       role: this.role,
       logGroup,
@@ -69,7 +81,7 @@ export class ServiceFunction extends Construct {
       depsLockFilePath: join(ROOT, 'package-lock.json'),
       environment: {
         TABLE_NAME: props.table.tableName,
-        ...(usesKms ? { KMS_KEY_ID: props.key.keyArn } : {}),
+        ...(kms ? { KMS_KEY_ID: props.key.keyArn } : {}),
         POWERTOOLS_SERVICE_NAME: 'shared-secret-keys',
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
@@ -90,7 +102,7 @@ export class ServiceFunction extends Construct {
     });
 
     bindTable(this.role, props.table, props.access);
-    if (usesKms) {
+    if (kms) {
       bindKey(this.role, props.key, props.access);
       Tags.of(this.role).add(KMS_USER_TAG.key, KMS_USER_TAG.value);
     }

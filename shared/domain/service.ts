@@ -176,8 +176,10 @@ async function getKey(
 }
 
 export async function listKeys(deps: ReadDeps, actor: Actor, integrationId: string): Promise<KeyView[]> {
-  await getIntegration(deps, actor, integrationId);
   const keys = await deps.store.listKeys(actor.accountId, integrationId);
+  // Every integration keeps at least its auto-generated key (revoked keys stay listed), so no keys
+  // means no such integration in this account: one query instead of a read and a query.
+  if (keys.length === 0) throw new NotFoundError('integration', integrationId);
   return keys.map(toKeyView);
 }
 

@@ -1,0 +1,52 @@
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { OUT } from './bundles.js';
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+};
+
+/** Environment a bundle needs to initialise (it reads config at import); nothing is contacted. */
+const ENV = {
+  ...process.env,
+  TABLE_NAME: 'bench',
+  KMS_KEY_ID: 'arn:aws:kms:us-east-1:000000000000:key/bench',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+
+function timeNode(file: string): number {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, [file], { env: ENV, stdio: ['ignore', 'ignore', 'pipe'] });
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0)
+    throw new Error(`${file} failed to load: ${result.stderr.toString().slice(0, 500)}`);
+  return elapsed;
+}
+
+/**
+ * Module init: median wall time of fresh `node` processes that import the bundle, minus the median of
+ * an empty `node` start, both sampled side by side (interleaved) in the same run.
+ */
+export function measureInit(bundles: { handler: string; file: string }[], runs = 15): Map<string, number> {
+  const empty = join(OUT, 'empty.mjs');
+  writeFileSync(empty, '');
+  const samples = new Map<string, number[]>(bundles.map((b) => [b.handler, []]));
+  const baseline: number[] = [];
+  timeNode(empty); // warm the file system cache
+  for (let run = 0; run < runs; run++) {
+    for (const bundle of bundles) {
+      baseline.push(timeNode(empty));
+      samples.get(bundle.handler)?.push(timeNode(bundle.file));
+    }
+  }
+  const base = median(baseline);
+  return new Map([...samples].map(([handler, times]) => [handler, Math.max(0, median(times) - base)]));
+}
+
+export { median };

@@ -1,0 +1,418 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { KMSClient } from '@aws-sdk/client-kms';
+import type { Context } from 'aws-lambda';
+import { memoryFor } from '../infra/function.js';
+import { startEngines } from '../local/stack.js';
+import { internalFunctions, routes } from '../shared/routes.js';
+import { median } from './init.js';
+import { PRICES } from './prices.js';
+
+export interface OperationFigures {
+  name: string;
+  samples: number;
+  readUnits: number;
+  writeUnits: number;
+  dynamoCalls: number;
+  kmsCalls: number;
+  lambdaRequests: number;
+  apiRequests: number;
+  medianMs: number;
+  dollarsPerMillion: number;
+}
+
+interface Counter {
+  /** Time the bench itself spent sizing transactions, taken out of the handler's duration. */
+  overheadMs: number;
+  readUnits: number;
+  writeUnits: number;
+  dynamoCalls: number;
+  kmsCalls: number;
+}
+
+type Handler = (
+  event: unknown,
+  context: Context,
+) => Promise<{ statusCode?: number; body?: string } | Record<string, unknown>>;
+
+/** DynamoDB's item size rules, close enough for capacity units: names plus values, maps and lists +3. */
+function sizeOf(value: unknown): number {
+  if (value === null || value === undefined || typeof value === 'boolean') return 1;
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (typeof value === 'number') return Math.ceil(String(value).replace(/[-.]/g, '').length / 2) + 1;
+  if (value instanceof Uint8Array) return value.length;
+  if (Array.isArray(value)) return 3 + value.reduce((sum: number, v) => sum + sizeOf(v) + 1, 0);
+  return (
+    3 +
+    Object.entries(value as Record<string, unknown>).reduce(
+      (sum, [k, v]) => sum + Buffer.byteLength(k) + sizeOf(v) + 1,
+      0,
+    )
+  );
+}
+
+type TransactItem = Record<
+  string,
+  { TableName: string; Item?: Record<string, unknown>; Key?: Record<string, unknown> }
+>;
+
+const READS = new Set([
+  'GetItemCommand',
+  'QueryCommand',
+  'BatchGetItemCommand',
+  'TransactGetItemsCommand',
+  'ScanCommand',
+]);
+
+function apiEvent(
+  routeKey: string,
+  params: Record<string, string>,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const [method = 'GET', template = '/'] = routeKey.split(' ');
+  const path = template.replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? '');
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: path,
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', ...headers },
+    pathParameters: Object.keys(params).length ? params : undefined,
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    isBase64Encoded: false,
+    requestContext: {
+      requestId: randomUUID(),
+      routeKey,
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
+      authorizer: {
+        jwt: { claims: { sub: 'bench-admin', account_id: 'bench', roles: '[admin]' }, scopes: [] },
+      },
+    },
+  };
+}
+
+const context = (name: string) => ({ awsRequestId: randomUUID(), functionName: name }) as Context;
+
+/**
+ * A scripted run of every operation against the local stack (DynamoDB Local and the KMS stand-in), with
+ * the handlers' own SDK clients instrumented: DynamoDB's consumed capacity (DynamoDB Local reports it,
+ * transactions doubled and index writes included) and every KMS call.
+ */
+export async function measureOperations(): Promise<{
+  operations: OperationFigures[];
+  kmsPer1000Warm: number;
+}> {
+  const engines = await startEngines({ tableName: `bench-${Date.now()}` });
+  try {
+    Object.assign(process.env, engines.env, { POWERTOOLS_LOG_LEVEL: 'ERROR' });
+    // The bench's own client (not observed) reads items around a transaction to size it: DynamoDB Local
+    // under-reports transactions, which DynamoDB bills at 2 write units per KB of each item.
+    const { DynamoDBClient: DdbClass } = await import('@aws-sdk/client-dynamodb');
+    const { DynamoDBDocumentClient, GetCommand } = await import('@aws-sdk/lib-dynamodb');
+    const sizer = DynamoDBDocumentClient.from(new DdbClass({ endpoint: engines.dynamodb.endpoint }));
+    const itemSizes = (items: TransactItem[]) =>
+      Promise.all(
+        items.map(async (entry) => {
+          const op = Object.values(entry)[0];
+          if (!op) return { size: 0, indexed: false };
+          const key = op.Key ?? { pk: op.Item?.pk, sk: op.Item?.sk };
+          const { Item } = await sizer.send(
+            new GetCommand({ TableName: op.TableName, Key: key, ConsistentRead: true }),
+          );
+          return { size: Item ? sizeOf(Item) : 0, indexed: Boolean(Item?.gsi1pk) };
+        }),
+      );
+    const { clientObservers } = await import('../shared/adapters/clients.js');
+    const { KMSClient: KmsClass } = await import('@aws-sdk/client-kms');
+    let current: Counter | undefined;
+    clientObservers.push((client: DynamoDBClient | KMSClient) => {
+      const isKms = client instanceof KmsClass;
+      (client.middlewareStack as DynamoDBClient['middlewareStack']).add(
+        (next, ctx) => async (args) => {
+          const input = args.input as { ReturnConsumedCapacity?: string; TransactItems?: TransactItem[] };
+          if (!isKms) input.ReturnConsumedCapacity ??= 'TOTAL';
+          const transaction =
+            ctx.commandName === 'TransactWriteItemsCommand' && current
+              ? (input.TransactItems ?? [])
+              : undefined;
+          const sizingStarted = performance.now();
+          const before = transaction ? await itemSizes(transaction) : [];
+          const counter = current;
+          if (counter) counter.overheadMs += performance.now() - sizingStarted;
+          const result = await next(args);
+          if (current && transaction) {
+            const afterStarted = performance.now();
+            const after = await itemSizes(transaction);
+            current.overheadMs += performance.now() - afterStarted;
+            current.dynamoCalls++;
+            current.writeUnits += after.reduce((sum, item, i) => {
+              const units = Math.max(1, Math.ceil(Math.max(item.size, before[i]?.size ?? 0) / 1024));
+              return sum + 2 * units * (item.indexed ? 2 : 1);
+            }, 0);
+          } else if (current) {
+            if (isKms) current.kmsCalls++;
+            else {
+              current.dynamoCalls++;
+              const consumed = (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
+              const units = [consumed]
+                .flat()
+                .reduce(
+                  (sum: number, c) =>
+                    sum + ((c as { CapacityUnits?: number } | undefined)?.CapacityUnits ?? 0),
+                  0,
+                );
+              if (READS.has(ctx.commandName ?? '')) current.readUnits += units;
+              else current.writeUnits += units;
+            }
+          }
+          return result;
+        },
+        { step: 'initialize', name: 'benchCounter' },
+      );
+    });
+
+    const load = async (name: string, query = '') =>
+      ((await import(`../functions/${name}.ts${query}`)) as { handler: Handler }).handler;
+    const operations: OperationFigures[] = [];
+
+    async function measure<T>(
+      name: string,
+      calls: (() => Promise<T>)[],
+      per: { lambda: number; api: number; handler: string },
+    ): Promise<T[]> {
+      const spec = [...routes, ...internalFunctions].find((r) => r.handler === per.handler);
+      if (!spec) throw new Error(`unknown function ${per.handler}`);
+      const memoryGb = memoryFor(spec.access) / 1024;
+      const counter: Counter = { overheadMs: 0, readUnits: 0, writeUnits: 0, dynamoCalls: 0, kmsCalls: 0 };
+      const durations: number[] = [];
+      const results: T[] = [];
+      for (const call of calls) {
+        current = counter;
+        const overheadBefore = counter.overheadMs;
+        const started = performance.now();
+        results.push(await call());
+        durations.push(performance.now() - started - (counter.overheadMs - overheadBefore));
+        current = undefined;
+      }
+      const n = calls.length;
+      const ms = median(durations);
+      const perOp = {
+        readUnits: counter.readUnits / n,
+        writeUnits: counter.writeUnits / n,
+        dynamoCalls: counter.dynamoCalls / n,
+        kmsCalls: counter.kmsCalls / n,
+      };
+      const dollars =
+        1e6 *
+        (per.lambda * PRICES.lambdaPerRequest +
+          per.lambda * memoryGb * (Math.ceil(ms) / 1000) * PRICES.lambdaArmPerGbSecond +
+          per.api * PRICES.httpApiPerRequest +
+          perOp.readUnits * PRICES.dynamoDbPerReadUnit +
+          perOp.writeUnits * PRICES.dynamoDbPerWriteUnit +
+          perOp.kmsCalls * PRICES.kmsPerRequest);
+      operations.push({
+        name,
+        samples: n,
+        ...perOp,
+        lambdaRequests: per.lambda,
+        apiRequests: per.api,
+        medianMs: ms,
+        dollarsPerMillion: dollars,
+      });
+      return results;
+    }
+
+    const api = (handler: string) => ({ lambda: 1, api: 1, handler });
+    const direct = (handler: string) => ({ lambda: 1, api: 0, handler });
+    const json = (result: unknown) => JSON.parse((result as { body?: string }).body ?? '{}');
+    const times = <T>(n: number, make: (i: number) => () => Promise<T>) =>
+      Array.from({ length: n }, (_, i) => make(i));
+
+    const [createIntegration, createKey, listKeys, reveal, revoke, rotate, listAudit, signatureCheck] =
+      await Promise.all(
+        [
+          'create-integration',
+          'create-key',
+          'list-keys',
+          'reveal-key',
+          'revoke-key',
+          'rotate-key',
+          'list-audit',
+          'signature-check',
+        ].map((name) => load(name)),
+      );
+    const verify = await load('verify-signature');
+    const sign = await load('sign-webhook');
+    if (
+      !createIntegration ||
+      !createKey ||
+      !listKeys ||
+      !reveal ||
+      !revoke ||
+      !rotate ||
+      !listAudit ||
+      !signatureCheck
+    ) {
+      throw new Error('handler missing');
+    }
+
+    const N = 20;
+    const created = (
+      await measure(
+        'create integration',
+        times(
+          N,
+          (i) => () =>
+            createIntegration(
+              apiEvent('POST /integrations', {}, { name: `bench ${i}` }),
+              context('create-integration'),
+            ),
+        ),
+        api('create-integration'),
+      )
+    ).map(json) as { integration: { id: string; apiKey: string }; key: { id: string } }[];
+
+    const keys = (
+      await measure(
+        'create key',
+        created.map(
+          (c) => () =>
+            createKey(
+              apiEvent(
+                'POST /integrations/{integrationId}/keys',
+                { integrationId: c.integration.id },
+                { name: 'bench key' },
+              ),
+              context('create-key'),
+            ),
+        ),
+        api('create-key'),
+      )
+    ).map(json) as { key: { id: string }; secret: string }[];
+
+    await measure(
+      'list keys',
+      created.map(
+        (c) => () =>
+          listKeys(
+            apiEvent('GET /integrations/{integrationId}/keys', { integrationId: c.integration.id }),
+            context('list-keys'),
+          ),
+      ),
+      api('list-keys'),
+    );
+    await measure(
+      'reveal',
+      created.map(
+        (c) => () =>
+          reveal(
+            apiEvent('POST /integrations/{integrationId}/keys/{keyId}/reveal', {
+              integrationId: c.integration.id,
+              keyId: c.key.id,
+            }),
+            context('reveal-key'),
+          ),
+      ),
+      api('reveal-key'),
+    );
+    await measure(
+      'list audit',
+      created.map(
+        (c) => () =>
+          listAudit(
+            apiEvent('GET /integrations/{integrationId}/audit', { integrationId: c.integration.id }),
+            context('list-audit'),
+          ),
+      ),
+      api('list-audit'),
+    );
+
+    // Signature paths use the first integration's created key.
+    const first = created[0];
+    const firstKey = keys[0];
+    if (!first || !firstKey) throw new Error('nothing created');
+    const body = JSON.stringify({ type: 'bench', data: 'x'.repeat(900) });
+    const signature = createHmac('sha256', firstKey.secret).update(body).digest('hex');
+    const verifyEvent = {
+      apiKey: first.integration.apiKey,
+      signature,
+      body: Buffer.from(body).toString('base64'),
+    };
+    await verify(verifyEvent, context('verify-signature')); // warm-up: the one decrypt per key per cache period
+    engines.kms.resetStats();
+    const warm = await measure(
+      'verify (warm)',
+      times(1000, () => () => verify(verifyEvent, context('verify-signature'))),
+      direct('verify-signature'),
+    );
+    if (!warm.every((r) => (r as { valid?: boolean }).valid)) throw new Error('warm verification failed');
+    const kmsPer1000Warm = engines.kms.stats().Decrypt ?? 0;
+
+    await measure(
+      'verify (cold)',
+      times(
+        N,
+        (i) => async () =>
+          (await load('verify-signature', `?cold=${i}`))(verifyEvent, context('verify-signature')),
+      ),
+      direct('verify-signature'),
+    );
+    const checkEvent = () =>
+      apiEvent('POST /v1/signature-check', {}, body, {
+        'x-auth-client': first.integration.apiKey,
+        'x-hmac-signature': signature,
+      });
+    await signatureCheck(checkEvent(), context('signature-check'));
+    await measure(
+      'signature check (warm)',
+      times(200, () => () => signatureCheck(checkEvent(), context('signature-check'))),
+      api('signature-check'),
+    );
+    await sign({ integrationId: first.integration.id, payload: body }, context('sign-webhook'));
+    await measure(
+      'sign webhook (warm)',
+      times(
+        200,
+        () => () => sign({ integrationId: first.integration.id, payload: body }, context('sign-webhook')),
+      ),
+      direct('sign-webhook'),
+    );
+
+    await measure(
+      'rotate',
+      created
+        .slice(0, 10)
+        .map(
+          (c, i) => () =>
+            rotate(
+              apiEvent(
+                'POST /integrations/{integrationId}/keys/{keyId}/rotate',
+                { integrationId: c.integration.id, keyId: keys[i]?.key.id ?? '' },
+                { overlapSeconds: 3600 },
+              ),
+              context('rotate-key'),
+            ),
+        ),
+      api('rotate-key'),
+    );
+    await measure(
+      'revoke',
+      created.map(
+        (c) => () =>
+          revoke(
+            apiEvent('DELETE /integrations/{integrationId}/keys/{keyId}', {
+              integrationId: c.integration.id,
+              keyId: c.key.id,
+            }),
+            context('revoke-key'),
+          ),
+      ),
+      api('revoke-key'),
+    );
+    return { operations, kmsPer1000Warm };
+  } finally {
+    await engines.stop();
+  }
+}

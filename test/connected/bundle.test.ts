@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { BUNDLE } from '../../infra/bundling.js';
+import { ROOT } from '../../infra/function.js';
+import { connectedEngines } from '../support/engines.js';
+
+/**
+ * The deployable artifact, not the source: functions bundled exactly as the CDK app bundles them (ESM,
+ * minified, the Lambda credential provider in place of the SDK's default chain) still run, taking their
+ * credentials from the environment as Lambda hands them over.
+ */
+let engines: Awaited<ReturnType<typeof connectedEngines>>;
+const outdir = mkdtempSync(join(tmpdir(), 'ssk-bundle-'));
+
+async function bundle(handler: string) {
+  const outfile = join(outdir, handler, 'index.mjs');
+  await build({
+    entryPoints: [join(ROOT, 'functions', `${handler}.ts`)],
+    absWorkingDir: ROOT,
+    bundle: true,
+    outfile,
+    format: BUNDLE.format,
+    platform: BUNDLE.platform,
+    target: BUNDLE.target,
+    mainFields: [...BUNDLE.mainFields],
+    minify: BUNDLE.minify,
+    banner: { js: BUNDLE.banner },
+    alias: { ...BUNDLE.alias },
+    logLevel: 'error',
+  });
+  return (await import(pathToFileURL(outfile).href)) as {
+    handler: (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string }>;
+  };
+}
+
+beforeAll(async () => {
+  engines = await connectedEngines();
+  vi.stubEnv('TABLE_NAME', engines.tableName);
+  vi.stubEnv('KMS_KEY_ID', engines.kms.keyArn);
+  vi.stubEnv('AWS_REGION', 'us-east-1');
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'bundletest');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'bundletest');
+  vi.stubEnv('AWS_SESSION_TOKEN', 'bundletest');
+  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', inject('dynamodbEndpoint'));
+  vi.stubEnv('AWS_ENDPOINT_URL_KMS', engines.kms.endpoint);
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'ERROR');
+});
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await engines.close();
+  rmSync(outdir, { recursive: true, force: true });
+});
+
+function event(routeKey: string, params: Record<string, string>, body?: unknown) {
+  return {
+    routeKey,
+    headers: { 'content-type': 'application/json' },
+    pathParameters: params,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    isBase64Encoded: false,
+    requestContext: {
+      requestId: randomUUID(),
+      http: { method: 'POST', path: '/', sourceIp: '127.0.0.1' },
+      authorizer: { jwt: { claims: { sub: 'alice', account_id: 'bundled', roles: '[admin]' } } },
+    },
+  };
+}
+
+describe('bundled functions', () => {
+  it('create an integration and list its keys through the deployable bundles', async () => {
+    const create = await bundle('create-integration');
+    const list = await bundle('list-keys');
+    const context = { awsRequestId: randomUUID(), functionName: 'bundle-test' };
+    const created = await create.handler(event('POST /integrations', {}, { name: 'Bundled' }), context);
+    expect(created.statusCode).toBe(201);
+    const { integration } = JSON.parse(created.body) as { integration: { id: string } };
+    const listed = await list.handler(
+      event('GET /integrations/{integrationId}/keys', { integrationId: integration.id }),
+      context,
+    );
+    expect(listed.statusCode).toBe(200);
+    expect(JSON.parse(listed.body).items).toEqual([
+      expect.objectContaining({ origin: 'auto-generated', viewable: true }),
+    ]);
+  }, 60_000);
+
+  it('without credentials in the environment, a bundle fails its call instead of looking elsewhere', async () => {
+    const list = await bundle('get-integration');
+    vi.stubEnv('AWS_ACCESS_KEY_ID', '');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', '');
+    try {
+      const response = await list.handler(
+        event('GET /integrations/{integrationId}', { integrationId: 'int_01M8STXNSD0WK015E9HDB2KRD3' }),
+        { awsRequestId: randomUUID(), functionName: 'bundle-test' },
+      );
+      expect(response.statusCode).toBe(500);
+      expect(response.body).not.toContain('credential');
+    } finally {
+      vi.stubEnv('AWS_ACCESS_KEY_ID', 'bundletest');
+      vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'bundletest');
+    }
+  }, 60_000);
+});
