@@ -139,6 +139,20 @@ describe('functions', () => {
     }
   });
 
+  it('functions that call KMS on every request have reserved concurrency; the verify path does not', () => {
+    const reserved = (handler: string) => {
+      const spec = [...routes, ...internalFunctions].find((r) => r.handler === handler);
+      const fn = Object.values(lambdas).find((l) =>
+        String(l.Properties.Description).startsWith(spec?.summary.slice(0, 40) ?? '-'),
+      );
+      return fn?.Properties.ReservedConcurrentExecutions;
+    };
+    for (const handler of ['create-integration', 'create-key', 'rotate-key', 'reveal-key'])
+      expect(reserved(handler), handler).toBe(25);
+    for (const handler of ['verify-signature', 'sign-webhook', 'list-keys'])
+      expect(reserved(handler), handler).toBeUndefined();
+  });
+
   it('every log group has a retention', () => {
     const groups = app.stateless.findResources('AWS::Logs::LogGroup') as Record<string, Resource>;
     expect(Object.keys(groups).length).toBe(routes.length + internalFunctions.length + 1);
