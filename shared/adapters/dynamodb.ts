@@ -181,6 +181,27 @@ export function createDynamoStore({
     };
   }
 
+  /** Every item of one partition whose sort key starts with `prefix`, across pages. */
+  async function queryPrefix(pk: string, prefix: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const result = await send(() =>
+        client.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      items.push(...(result.Items ?? []));
+      start = result.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
   async function commitRevealOnce(
     input: Parameters<KeyStore['commitReveal']>[0],
   ): Promise<'committed' | 'lost'> {
@@ -305,26 +326,8 @@ export function createDynamoStore({
     getKey: readKey,
 
     async listKeys(accountId, integrationId) {
-      const items: KeyRecord[] = [];
-      let start: Item | undefined;
-      do {
-        const result = await send(() =>
-          client.send(
-            new QueryCommand({
-              TableName: tableName,
-              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-              ExpressionAttributeValues: {
-                ':pk': TableKeys.account(accountId),
-                ':prefix': TableKeys.keyPrefix(integrationId),
-              },
-              ExclusiveStartKey: start,
-            }),
-          ),
-        );
-        for (const item of result.Items ?? []) items.push(strip<KeyRecord>(item));
-        start = result.LastEvaluatedKey;
-      } while (start);
-      return items;
+      const items = await queryPrefix(TableKeys.account(accountId), TableKeys.keyPrefix(integrationId));
+      return items.map((item) => strip<KeyRecord>(item));
     },
 
     async commitReveal(input): Promise<RevealOutcome> {
@@ -534,23 +537,12 @@ export function createDynamoStore({
     },
 
     async getRetiredKeys(apiKey) {
-      const result = await send(() =>
-        client.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: {
-              ':pk': TableKeys.credential(apiKey),
-              ':prefix': TableKeys.retiredPrefix,
-            },
-          }),
-        ),
-      );
+      const items = await queryPrefix(TableKeys.credential(apiKey), TableKeys.retiredPrefix);
       const retired: Record<string, SigningEntry> = {};
-      for (const item of result.Items ?? []) {
-        const { keyId, name, status, createdAt, signing, expiresAt } = item as SigningEntry & {
-          keyId: string;
-        };
+      for (const item of items) {
+        const { keyId, name, status, createdAt, signing, expiresAt } = strip<
+          SigningEntry & { keyId: string }
+        >(item);
         retired[keyId] = { name, status, createdAt, signing, expiresAt };
       }
       return retired;

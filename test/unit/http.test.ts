@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type {
   APIGatewayProxyEventV2WithJWTAuthorizer,
   APIGatewayProxyStructuredResultV2,
@@ -68,7 +68,7 @@ function storedItems(key: Record<string, unknown>, keyAfter = key) {
 
 describe('HTTP error policy', () => {
   it('an unexpected failure is a generic 500 with the request id, no detail and no stack', async () => {
-    ddb.on(GetCommand).rejects(new Error('internal detail: table arn:aws:dynamodb:eu-west-1:123:table/x'));
+    ddb.on(QueryCommand).rejects(new Error('internal detail: table arn:aws:dynamodb:eu-west-1:123:table/x'));
     const response = await listKeys(event({ integrationId }), context);
     expect(response.statusCode).toBe(500);
     const body = JSON.parse(response.body ?? '{}');
@@ -83,7 +83,7 @@ describe('HTTP error policy', () => {
       name: 'ThrottlingException',
       $metadata: {},
     });
-    ddb.on(GetCommand).rejects(throttled);
+    ddb.on(QueryCommand).rejects(throttled);
     const read = await listKeys(event({ integrationId }), context);
     expect(read.statusCode).toBe(503);
     expect(JSON.parse(read.body ?? '{}').error).toMatchObject({
@@ -111,7 +111,7 @@ describe('HTTP error policy', () => {
   });
 
   it('every response carries the security headers and no-store', async () => {
-    ddb.on(GetCommand).resolves({});
+    ddb.on(QueryCommand).resolves({ Items: [] });
     const response = await listKeys(event({ integrationId }), context);
     expect(response.statusCode).toBe(404);
     expect(response.headers).toMatchObject({
