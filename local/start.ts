@@ -7,6 +7,8 @@ import { closeServer, startEngines } from './stack.js';
  * `npm start`: DynamoDB Local, the KMS stand-in, the table, and the API's handlers behind an API
  * Gateway-style server on 127.0.0.1:3000 (PORT overrides; DATA_DIR keeps data across restarts).
  */
+// Local runs may use Node 20; the SDK's notice that it will need Node 22 after January 2027 is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const port = Number(process.env.PORT ?? 3000);
 const engines = await startEngines({ dataDir: process.env.DATA_DIR || undefined });
 // Handlers read their configuration at import, exactly as at a Lambda cold start.
