@@ -209,8 +209,8 @@ export function createDynamoStore({
     try {
       await client.send(
         new TransactWriteCommand({
-          // The same token on an SDK retry makes DynamoDB answer success instead of re-applying.
-          ClientRequestToken: revealId,
+          // No ClientRequestToken of ours: the SDK fills one per call and its own retries resend the same
+          // serialized request, so a commit whose response was lost is answered as a success, not re-applied.
           TransactItems: [
             {
               Update: {
