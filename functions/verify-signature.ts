@@ -21,8 +21,11 @@ export const handler = middy<unknown, unknown>()
       return { valid: false, reason: 'invalid_request', message: describeIssues('', input.error.issues) };
     }
     const result = await service.verify({ ...input.data, body: Buffer.from(input.data.body, 'base64') });
-    logger.info('verify', { valid: result.valid, reason: result.valid ? undefined : result.reason });
-    if (!result.valid) return { valid: false, reason: result.reason, retryable: result.retryable };
+    // The hot path logs only rejections: a line per valid call would cost more than the call itself.
+    if (!result.valid) {
+      logger.info('signature rejected', { reason: result.reason });
+      return { valid: false, reason: result.reason, retryable: result.retryable };
+    }
     return {
       valid: true,
       accountId: result.accountId,

@@ -22,11 +22,14 @@ export function createDocumentClient(): DynamoDBDocumentClient {
   });
 }
 
-/** Short timeouts: a KMS outage must turn into a fast 503, not a Lambda timeout. */
+/**
+ * Short timeouts: a KMS outage must turn into a fast 503 well inside the functions' 10 s timeout, not a
+ * Lambda timeout (three attempts of at most 2 s each, plus backoff).
+ */
 export function createKmsClient(): KMSClient {
   const client = new KMSClient({
     maxAttempts: 3,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
   });
   for (const observe of clientObservers) observe(client);
   return client;
