@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { BUNDLE } from '../infra/bundling.js';
-import { internalFunctions, routes } from '../shared/routes.js';
+import { cognitoTriggers, internalFunctions, routes } from '../shared/routes.js';
 
 export const ROOT = join(import.meta.dirname, '..');
 export const OUT = join(ROOT, 'bench', '.out');
@@ -25,7 +25,7 @@ function packageOf(input: string): string {
 /** Bundles every function exactly as the CDK app does (infra/bundling.ts). */
 export async function bundleAll(): Promise<BundleFigures[]> {
   const figures: BundleFigures[] = [];
-  for (const spec of [...routes, ...internalFunctions]) {
+  for (const spec of [...routes, ...internalFunctions, ...cognitoTriggers]) {
     const outdir = join(OUT, spec.handler);
     mkdirSync(outdir, { recursive: true });
     const result = await build({

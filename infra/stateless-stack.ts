@@ -18,12 +18,13 @@ import {
   Mfa,
   StringAttribute,
   UserPool,
+  UserPoolOperation,
 } from 'aws-cdk-lib/aws-cognito';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { type Access, internalFunctions, routes } from '../shared/routes.js';
+import { type Access, cognitoTriggers, internalFunctions, routes } from '../shared/routes.js';
 import type { DeployConfig } from './config.js';
 import { ServiceFunction } from './function.js';
 
@@ -88,6 +89,10 @@ export class StatelessStack extends Stack {
           roles: new StringAttribute({ minLen: 1, maxLen: 64, mutable: true }),
         },
       });
+      for (const trigger of cognitoTriggers) {
+        const fn = make(trigger.handler, trigger.summary, trigger.access);
+        pool.addTrigger(UserPoolOperation.PRE_TOKEN_GENERATION, fn.fn);
+      }
       Validations.of(pool).acknowledge({
         id: 'AwsSolutions::AwsSolutions-COG2',
         reason:

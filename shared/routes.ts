@@ -223,3 +223,13 @@ export const internalFunctions: FunctionSpec[] = [
     },
   },
 ];
+
+/** Cognito triggers of the stack's own user pool (none with an external OIDC issuer). */
+export const cognitoTriggers: FunctionSpec[] = [
+  {
+    handler: 'pre-token-generation',
+    summary:
+      'Cognito pre-token-generation: account_id and roles claims from the administrator-set attributes',
+    access: { dynamodb: [] },
+  },
+];

@@ -8,7 +8,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build.js';
 import { ROOT } from '../../infra/function.js';
-import { internalFunctions, routes } from '../../shared/routes.js';
+import { cognitoTriggers, internalFunctions, routes } from '../../shared/routes.js';
 
 // `new App()` does not read cdk.json: hand the tests the same context `cdk synth` gets.
 const cdkContext = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')).context as Record<
@@ -53,7 +53,9 @@ let policies: Record<string, Resource>;
 function statementsOf(handler: string): Statement[] {
   const entry = Object.entries(lambdas).find(([, fn]) =>
     String((fn.Properties.Description as string) ?? '').startsWith(
-      [...routes, ...internalFunctions].find((r) => r.handler === handler)?.summary.slice(0, 40) ?? '\u0000',
+      [...routes, ...internalFunctions, ...cognitoTriggers]
+        .find((r) => r.handler === handler)
+        ?.summary.slice(0, 40) ?? '\u0000',
     ),
   );
   if (!entry) throw new Error(`no function for ${handler}`);
@@ -125,8 +127,10 @@ describe('stateful stack', () => {
 });
 
 describe('functions', () => {
-  it('one function per route and internal operation, all Node.js 24 on arm64 with tracing and JSON logs', () => {
-    expect(Object.keys(lambdas)).toHaveLength(routes.length + internalFunctions.length);
+  it('one function per route, internal operation and Cognito trigger, all Node.js 24 on arm64 with tracing and JSON logs', () => {
+    expect(Object.keys(lambdas)).toHaveLength(
+      routes.length + internalFunctions.length + cognitoTriggers.length,
+    );
     for (const fn of Object.values(lambdas)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -155,7 +159,9 @@ describe('functions', () => {
 
   it('every log group has a retention', () => {
     const groups = app.stateless.findResources('AWS::Logs::LogGroup') as Record<string, Resource>;
-    expect(Object.keys(groups).length).toBe(routes.length + internalFunctions.length + 1);
+    expect(Object.keys(groups).length).toBe(
+      routes.length + internalFunctions.length + cognitoTriggers.length + 1,
+    );
     for (const group of Object.values(groups)) expect(group.Properties.RetentionInDays).toBe(30);
   });
 
@@ -267,6 +273,16 @@ describe('HTTP API', () => {
     });
   });
 
+  it('the user pool runs the pre-token-generation trigger, which has no data access at all', () => {
+    app.stateless.hasResourceProperties('AWS::Cognito::UserPool', {
+      LambdaConfig: { PreTokenGeneration: Match.anyValue() },
+    });
+    const statements = statementsOf('pre-token-generation');
+    expect(
+      statements.flatMap(actions).filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:')),
+    ).toEqual([]);
+  });
+
   it('users cannot write their own account or roles', () => {
     app.stateless.hasResourceProperties('AWS::Cognito::UserPoolClient', {
       WriteAttributes: Match.not(Match.arrayWith(['custom:account_id'])),
@@ -284,6 +300,7 @@ describe('HTTP API', () => {
       allowedOrigins: 'https://dashboard.example.com',
     });
     external.stateless.resourceCountIs('AWS::Cognito::UserPool', 0);
+    external.stateless.resourceCountIs('AWS::Lambda::Function', routes.length + internalFunctions.length);
     external.stateless.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       JwtConfiguration: { Issuer: 'https://login.example.com/', Audience: ['dashboard'] },
     });
@@ -345,7 +362,7 @@ describe('full synth', () => {
     buildApp(full);
     const assembly = full.synth();
     const assets = readdirSync(assembly.directory).filter((name) => name.startsWith('asset.'));
-    expect(assets.length).toBe(routes.length + internalFunctions.length);
+    expect(assets.length).toBe(routes.length + internalFunctions.length + cognitoTriggers.length);
     for (const asset of assets) expect(existsSync(join(assembly.directory, asset, 'index.mjs'))).toBe(true);
     rmSync(outdir, { recursive: true, force: true });
   }, 120_000);

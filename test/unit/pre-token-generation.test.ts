@@ -1,0 +1,34 @@
+import type { PreTokenGenerationTriggerEvent } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { handler } from '../../functions/pre-token-generation.js';
+import { parseRoles } from '../../shared/http/identity.js';
+
+function event(userAttributes: Record<string, string>): PreTokenGenerationTriggerEvent {
+  return {
+    version: '1',
+    triggerSource: 'TokenGeneration_Authentication',
+    region: 'us-east-1',
+    userPoolId: 'pool',
+    userName: 'alice',
+    callerContext: { awsSdkVersion: '1', clientId: 'client' },
+    request: { userAttributes, groupConfiguration: { groupsToOverride: [], iamRolesToOverride: [] } },
+    response: { claimsOverrideDetails: {} },
+  } as PreTokenGenerationTriggerEvent;
+}
+
+describe('Cognito pre-token-generation trigger', () => {
+  it('puts account_id and roles into the ID token from the administrator-set attributes', async () => {
+    const result = await handler(
+      event({ sub: 'u1', 'custom:account_id': 'acme', 'custom:roles': 'admin,viewer' }),
+    );
+    const claims = result.response.claimsOverrideDetails.claimsToAddOrOverride ?? {};
+    expect(claims).toEqual({ account_id: 'acme', roles: 'admin viewer' });
+    // The API reads the claim as API Gateway hands it over.
+    expect(parseRoles(claims.roles)).toEqual(['admin', 'viewer']);
+  });
+
+  it('adds nothing for a user without an account, and drops unknown roles', async () => {
+    const result = await handler(event({ sub: 'u2', 'custom:roles': 'root' }));
+    expect(result.response.claimsOverrideDetails.claimsToAddOrOverride).toEqual({});
+  });
+});
