@@ -13,7 +13,7 @@ export async function measureWarmVerify(bodyBytes = 1024, iterations = 20_000) {
   const body = Buffer.from('x'.repeat(bodyBytes));
   const signature = createHmac('sha256', secret).update(body).digest('hex');
   const credential: Credential = {
-    apiKey: 'ak_bench',
+    apiKey: 'ak_benchbenchbenchbench00',
     accountId: 'bench',
     integrationId: 'int_bench',
     requireTimestamp: false,
@@ -34,7 +34,7 @@ export async function measureWarmVerify(bodyBytes = 1024, iterations = 20_000) {
     cache: new SigningKeyCache(clock, 60 * 60_000, 10),
     lastUsedIntervalMs: 60 * 60_000,
   });
-  const input = { apiKey: 'ak_bench', signature, body };
+  const input = { apiKey: 'ak_benchbenchbenchbench00', signature, body };
   await service.verify(input);
 
   const provided = Buffer.from(signature, 'hex');

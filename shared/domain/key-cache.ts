@@ -36,10 +36,6 @@ export class SigningKeyCache {
     return this.entries.size;
   }
 
-  clear(): void {
-    for (const id of [...this.entries.keys()]) this.evict(id);
-  }
-
   private fresh(id: string): Buffer | undefined {
     const entry = this.entries.get(id);
     if (!entry) return undefined;

@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError } from './errors.js';
-import { newEventId } from './ids.js';
+import { ID_PATTERNS, newEventId } from './ids.js';
 import type { SigningKeyCache } from './key-cache.js';
 import type { Credential, SigningEntry } from './model.js';
 import type { Clock, Envelope, KeyStore } from './ports.js';
@@ -137,6 +137,8 @@ export function createSigningService(deps: SigningDeps) {
     if (!input.apiKey || !input.signature) return fail('missing_headers');
     const provided = parseHexSignature(input.signature);
     if (!provided) return fail('malformed_signature');
+    // A string that cannot be an apiKey costs no read: unauthenticated traffic stays cheap.
+    if (!ID_PATTERNS.apiKey.test(input.apiKey)) return fail('unknown_client');
     try {
       const credential = await deps.store.getCredential(input.apiKey);
       if (!credential) return fail('unknown_client');

@@ -96,6 +96,9 @@ describe('verification', () => {
       reason: 'unknown_client',
     });
     await expect(verify(integration, body, 'xyz')).resolves.toMatchObject({ reason: 'malformed_signature' });
+    await expect(verify({ apiKey: "nope' OR 1=1" }, body, good)).resolves.toMatchObject({
+      reason: 'unknown_client',
+    });
     await expect(
       signing.verify({ apiKey: undefined, signature: good, body: Buffer.from(body) }),
     ).resolves.toMatchObject({
