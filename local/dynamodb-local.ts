@@ -2,7 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
-import { createServer, Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -70,21 +70,28 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = new Socket();
-    socket.setTimeout(500);
-    socket.once('connect', () => {
-      socket.destroy();
-      done(true);
+/**
+ * True only when DynamoDB itself answers on the port: a foreign server on a busy port must not pass for
+ * it (DynamoDB Local hangs rather than exiting when it cannot bind).
+ */
+async function answersAsDynamoDb(endpoint: string): Promise<boolean> {
+  try {
+    const response = await fetch(endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'DynamoDB_20120810.ListTables',
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=local/20200101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      body: '{}',
+      signal: AbortSignal.timeout(1_000),
     });
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      done(false);
-    });
-    socket.connect(port, '127.0.0.1');
-  });
+    const text = await response.text();
+    return text.includes('TableNames') || text.includes('com.amazonaws.dynamodb');
+  } catch {
+    return false;
+  }
 }
 
 export interface DynamoDbLocal {
@@ -98,7 +105,7 @@ export interface DynamoDbLocal {
  * copies go to a private temp folder that stop() removes.
  */
 export async function startDynamoDbLocal(
-  options: { dataDir?: string; port?: number } = {},
+  options: { dataDir?: string; port?: number; readyTimeoutMs?: number } = {},
 ): Promise<DynamoDbLocal> {
   const home = await ensureDynamoDbLocal();
   const port = options.port ?? (await freePort());
@@ -142,18 +149,18 @@ export async function startDynamoDbLocal(
     await rm(javaTmp, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + 30_000;
-  // On a busy port DynamoDB Local hangs rather than exiting, so readiness is "alive and answering".
-  while (!(await canConnect(port))) {
+  const endpoint = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  while (!(await answersAsDynamoDb(endpoint))) {
     if (child.exitCode !== null || child.signalCode !== null) {
       await stop();
       throw new Error(`DynamoDB Local exited during start: ${output.trim()}`);
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`DynamoDB Local did not answer on port ${port} within 30 s: ${output.trim()}`);
+      throw new Error(`DynamoDB Local did not answer on port ${port} (is the port busy?): ${output.trim()}`);
     }
     await new Promise((wait) => setTimeout(wait, 100));
   }
-  return { endpoint: `http://127.0.0.1:${port}`, port, stop };
+  return { endpoint, port, stop };
 }
