@@ -18,7 +18,7 @@ export interface RunningServer {
 
 /** Starts `local/start.ts` — what `npm start` runs — as a separate process on a free port. */
 export async function startLocalServer(extraEnv: Record<string, string> = {}): Promise<RunningServer> {
-  const secret = randomBytes(32).toString('base64url');
+  const secret = extraEnv.LOCAL_JWT_SECRET ?? randomBytes(32).toString('base64url');
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', LOCAL_JWT_SECRET: secret, POWERTOOLS_LOG_LEVEL: 'DEBUG', ...extraEnv },
