@@ -122,27 +122,21 @@ export function bindTable(role: Role, table: ITableV2, access: Access) {
  * never without the full encryption context. Written out because grant helpers add unconditional calls.
  */
 export function bindKey(role: Role, key: IKey, access: Access) {
-  const condition = (purposes: string[]) => ({
-    StringEquals: { 'kms:EncryptionContext:purpose': purposes },
-    'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': CONTEXT_KEYS },
-  });
-  if (access.kmsGenerate?.length) {
+  const grants = [
+    { sid: 'GenerateDataKeys', action: 'kms:GenerateDataKey', purposes: access.kmsGenerate },
+    { sid: 'DecryptDataKeys', action: 'kms:Decrypt', purposes: access.kmsDecrypt },
+  ];
+  for (const { sid, action, purposes } of grants) {
+    if (!purposes?.length) continue;
     role.addToPolicy(
       new PolicyStatement({
-        sid: 'GenerateDataKeys',
-        actions: ['kms:GenerateDataKey'],
+        sid,
+        actions: [action],
         resources: [key.keyArn],
-        conditions: condition(access.kmsGenerate),
-      }),
-    );
-  }
-  if (access.kmsDecrypt?.length) {
-    role.addToPolicy(
-      new PolicyStatement({
-        sid: 'DecryptDataKeys',
-        actions: ['kms:Decrypt'],
-        resources: [key.keyArn],
-        conditions: condition(access.kmsDecrypt),
+        conditions: {
+          StringEquals: { 'kms:EncryptionContext:purpose': purposes },
+          'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': CONTEXT_KEYS },
+        },
       }),
     );
   }
