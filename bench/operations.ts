@@ -1,7 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { KMSClient } from '@aws-sdk/client-kms';
 import type { Context } from 'aws-lambda';
 import { memoryFor } from '../infra/function.js';
 import { startEngines } from '../local/stack.js';
@@ -57,13 +55,7 @@ type TransactItem = Record<
   { TableName: string; Item?: Record<string, unknown>; Key?: Record<string, unknown> }
 >;
 
-const READS = new Set([
-  'GetItemCommand',
-  'QueryCommand',
-  'BatchGetItemCommand',
-  'TransactGetItemsCommand',
-  'ScanCommand',
-]);
+const READS = new Set(['GetItem', 'Query', 'BatchGetItem', 'TransactGetItems', 'Scan']);
 
 function apiEvent(
   routeKey: string,
@@ -97,7 +89,7 @@ const context = (name: string) => ({ awsRequestId: randomUUID(), functionName: n
 
 /**
  * A scripted run of every operation against the local stack (DynamoDB Local and the KMS stand-in), with
- * the handlers' own SDK clients instrumented: DynamoDB's consumed capacity (DynamoDB Local reports it,
+ * the handlers' own clients intercepted: DynamoDB's consumed capacity (DynamoDB Local reports it,
  * transactions doubled and index writes included) and every KMS call.
  */
 export async function measureOperations(): Promise<{
@@ -107,70 +99,62 @@ export async function measureOperations(): Promise<{
   const engines = await startEngines({ tableName: `bench-${Date.now()}` });
   try {
     Object.assign(process.env, engines.env, { POWERTOOLS_LOG_LEVEL: 'ERROR' });
-    // The bench's own client (not observed) reads items around a transaction to size it: DynamoDB Local
-    // under-reports transactions, which DynamoDB bills at 2 write units per KB of each item.
-    const { DynamoDBClient: DdbClass } = await import('@aws-sdk/client-dynamodb');
-    const { DynamoDBDocumentClient, GetCommand } = await import('@aws-sdk/lib-dynamodb');
-    const sizer = DynamoDBDocumentClient.from(new DdbClass({ endpoint: engines.dynamodb.endpoint }));
+    // The bench's own client (the SDK's, not intercepted) reads items around a transaction to size it:
+    // DynamoDB Local under-reports transactions, which DynamoDB bills at 2 write units per KB of each item.
+    const { DynamoDBClient: DdbClass, GetItemCommand } = await import('@aws-sdk/client-dynamodb');
+    const { unmarshall } = await import('@aws-sdk/util-dynamodb');
+    const sizer = new DdbClass({ endpoint: engines.dynamodb.endpoint });
+    type Wire = Record<string, import('@aws-sdk/client-dynamodb').AttributeValue>;
     const itemSizes = (items: TransactItem[]) =>
       Promise.all(
         items.map(async (entry) => {
           const op = Object.values(entry)[0];
           if (!op) return { size: 0, indexed: false };
-          const key = op.Key ?? { pk: op.Item?.pk, sk: op.Item?.sk };
+          const key = (op.Key ?? { pk: op.Item?.pk, sk: op.Item?.sk }) as Wire;
           const { Item } = await sizer.send(
-            new GetCommand({ TableName: op.TableName, Key: key, ConsistentRead: true }),
+            new GetItemCommand({ TableName: op.TableName, Key: key, ConsistentRead: true }),
           );
-          return { size: Item ? sizeOf(Item) : 0, indexed: Boolean(Item?.gsi1pk) };
+          const native = Item ? unmarshall(Item) : undefined;
+          return { size: native ? sizeOf(native) : 0, indexed: Boolean(native?.gsi1pk) };
         }),
       );
-    const { clientObservers } = await import('../shared/adapters/clients.js');
-    const { KMSClient: KmsClass } = await import('@aws-sdk/client-kms');
+    const { interceptors } = await import('../shared/adapters/aws-json.js');
     let current: Counter | undefined;
-    clientObservers.push((client: DynamoDBClient | KMSClient) => {
-      const isKms = client instanceof KmsClass;
-      (client.middlewareStack as DynamoDBClient['middlewareStack']).add(
-        (next, ctx) => async (args) => {
-          const input = args.input as { ReturnConsumedCapacity?: string; TransactItems?: TransactItem[] };
-          if (!isKms) input.ReturnConsumedCapacity ??= 'TOTAL';
-          const transaction =
-            ctx.commandName === 'TransactWriteItemsCommand' && current
-              ? (input.TransactItems ?? [])
-              : undefined;
-          const sizingStarted = performance.now();
-          const before = transaction ? await itemSizes(transaction) : [];
-          const counter = current;
-          if (counter) counter.overheadMs += performance.now() - sizingStarted;
-          const result = await next(args);
-          if (current && transaction) {
-            const afterStarted = performance.now();
-            const after = await itemSizes(transaction);
-            current.overheadMs += performance.now() - afterStarted;
-            current.dynamoCalls++;
-            current.writeUnits += after.reduce((sum, item, i) => {
-              const units = Math.max(1, Math.ceil(Math.max(item.size, before[i]?.size ?? 0) / 1024));
-              return sum + 2 * units * (item.indexed ? 2 : 1);
-            }, 0);
-          } else if (current) {
-            if (isKms) current.kmsCalls++;
-            else {
-              current.dynamoCalls++;
-              const consumed = (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
-              const units = [consumed]
-                .flat()
-                .reduce(
-                  (sum: number, c) =>
-                    sum + ((c as { CapacityUnits?: number } | undefined)?.CapacityUnits ?? 0),
-                  0,
-                );
-              if (READS.has(ctx.commandName ?? '')) current.readUnits += units;
-              else current.writeUnits += units;
-            }
-          }
-          return result;
-        },
-        { step: 'initialize', name: 'benchCounter' },
-      );
+    interceptors.push(async (call, next) => {
+      const input = call.input as { ReturnConsumedCapacity?: string; TransactItems?: TransactItem[] };
+      const isKms = call.service === 'kms';
+      if (!isKms) input.ReturnConsumedCapacity ??= 'TOTAL';
+      const transaction =
+        call.operation === 'TransactWriteItems' && current ? (input.TransactItems ?? []) : undefined;
+      const sizingStarted = performance.now();
+      const before = transaction ? await itemSizes(transaction) : [];
+      const counter = current;
+      if (counter) counter.overheadMs += performance.now() - sizingStarted;
+      const output = await next();
+      if (current && transaction) {
+        const afterStarted = performance.now();
+        const after = await itemSizes(transaction);
+        current.overheadMs += performance.now() - afterStarted;
+        current.dynamoCalls++;
+        current.writeUnits += after.reduce((sum, item, i) => {
+          const units = Math.max(1, Math.ceil(Math.max(item.size, before[i]?.size ?? 0) / 1024));
+          return sum + 2 * units * (item.indexed ? 2 : 1);
+        }, 0);
+      } else if (current) {
+        if (isKms) current.kmsCalls++;
+        else {
+          current.dynamoCalls++;
+          const units = [output.ConsumedCapacity]
+            .flat()
+            .reduce(
+              (sum: number, c) => sum + ((c as { CapacityUnits?: number } | undefined)?.CapacityUnits ?? 0),
+              0,
+            );
+          if (READS.has(call.operation)) current.readUnits += units;
+          else current.writeUnits += units;
+        }
+      }
+      return output;
     });
 
     const load = async (name: string, query = '') =>

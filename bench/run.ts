@@ -67,8 +67,10 @@ const usd = (value: number) => `$${value.toFixed(2)}`;
 
 console.log('Bundling every function as deployed (infra/bundling.ts)…');
 const bundles = await bundleAll();
-console.log('Timing module init over 15 fresh node processes each, against an empty node start…\n');
-const init = measureInit(bundles, 15);
+// The issue asks for at least 15; more samples steady a median taken on a shared 2-core machine.
+const INIT_RUNS = 21;
+console.log(`Timing module init over ${INIT_RUNS} fresh node processes each, against an empty node start…\n`);
+const init = measureInit(bundles, INIT_RUNS);
 
 console.log('Functions');
 table(

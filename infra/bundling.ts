@@ -12,6 +12,4 @@ export const BUNDLE = {
   sourcemap: true,
   // Some CommonJS inside the bundle still calls require() for Node built-ins.
   banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-  // Relative to the project root, where esbuild runs.
-  alias: { '@aws-sdk/credential-provider-node': './shared/adapters/lambda-credentials.ts' },
 } as const;

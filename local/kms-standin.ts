@@ -3,8 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 /**
- * A KMS stand-in that speaks the KMS JSON 1.1 wire protocol on 127.0.0.1, so the real
- * @aws-sdk/client-kms code path runs locally and in tests. Like KMS, a ciphertext is bound to its
+ * A KMS stand-in that speaks the KMS JSON 1.1 wire protocol on 127.0.0.1, so the product's real KMS
+ * code path (shared/adapters/aws-json.ts, signing included) runs locally and in tests; a test also
+ * holds the AWS SDK's own KMS client to it. Like KMS, a ciphertext is bound to its
  * encryption context: decrypting with any other context answers InvalidCiphertextException.
  *
  * It is a development tool, not a KMS: its one symmetric key lives in memory (or in a file when the

@@ -1,36 +1,32 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createAwsJsonClient } from './aws-json.js';
+import { type DocumentClient, createDocumentClient as documentClientOver } from './document-client.js';
 
 /**
- * SDK client factories. Handlers call them once at module scope. Endpoints come from the SDK's own
+ * Client factories. Handlers call them once at module scope. Endpoints come from the standard
  * AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_KMS variables, which is how the local runtime points the
- * same code at DynamoDB Local and the KMS stand-in.
+ * same code at DynamoDB Local and the KMS stand-in; credentials and region from the variables Lambda sets.
  */
 
-/** Observers of every client the handlers create: how the benchmark counts calls. Empty in production. */
-export const clientObservers: Array<(client: DynamoDBClient | KMSClient) => void> = [];
-
-export function createDocumentClient(): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({
-    maxAttempts: 3,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
-  });
-  for (const observe of clientObservers) observe(client);
-  return DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-  });
+export function createDocumentClient(): DocumentClient {
+  return documentClientOver(
+    createAwsJsonClient({
+      service: 'dynamodb',
+      maxAttempts: 3,
+      connectionTimeoutMs: 1_000,
+      requestTimeoutMs: 3_000,
+    }),
+  );
 }
 
 /**
  * Short timeouts: a KMS outage must turn into a fast 503 well inside the functions' 10 s timeout, not a
  * Lambda timeout (three attempts of at most 2 s each, plus backoff).
  */
-export function createKmsClient(): KMSClient {
-  const client = new KMSClient({
+export function createKmsClient() {
+  return createAwsJsonClient({
+    service: 'kms',
     maxAttempts: 3,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
+    connectionTimeoutMs: 1_000,
+    requestTimeoutMs: 2_000,
   });
-  for (const observe of clientObservers) observe(client);
-  return client;
 }

@@ -1,21 +1,14 @@
-import {
-  type CancellationReason,
-  ConditionalCheckFailedException,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  type GetCommandInput,
-  QueryCommand,
-  type QueryCommandInput,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
 import { ConflictError, RetryableError, ValidationError } from '../domain/errors.js';
 import type { AuditEvent, Credential, Integration, KeyRecord, Page, SigningEntry } from '../domain/model.js';
 import type { KeyStore, RevealOutcome, RevokeOutcome } from '../domain/ports.js';
+import { isRetryableAwsError } from './aws-json.js';
+import {
+  cancellationCodes,
+  type DocumentClient,
+  type GetInput,
+  type QueryInput,
+  type TransactWriteInput,
+} from './document-client.js';
 
 /**
  * Single-table layout. Every tenant item lives under its account's partition, so no query can cross
@@ -57,39 +50,20 @@ function strip<T>(item: Item): T {
   return copy as T;
 }
 
-function cancellationCodes(error: TransactionCanceledException): string[] {
-  return (error.CancellationReasons ?? []).map((reason: CancellationReason) => reason.Code ?? 'None');
-}
-
-const RETRYABLE_NAMES = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'TimeoutError',
-  'TransactionInProgressException',
-]);
-
 function isTransient(error: unknown): boolean {
-  if (error instanceof TransactionCanceledException) {
-    return cancellationCodes(error).some((code) =>
+  const codes = cancellationCodes(error);
+  if (codes) {
+    return codes.some((code) =>
       ['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded'].includes(code),
     );
   }
-  if (!(error instanceof Error)) return false;
-  const meta = (error as { $metadata?: { httpStatusCode?: number } }).$metadata;
-  return (
-    RETRYABLE_NAMES.has(error.name) ||
-    (meta?.httpStatusCode ?? 0) >= 500 ||
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes((error as { code?: string }).code ?? '')
-  );
+  return isRetryableAwsError(error);
 }
 
 function isConditionFailure(error: unknown, index?: number): boolean {
-  if (error instanceof ConditionalCheckFailedException) return true;
-  if (!(error instanceof TransactionCanceledException)) return false;
+  if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return true;
   const codes = cancellationCodes(error);
+  if (!codes) return false;
   return index === undefined
     ? codes.includes('ConditionalCheckFailed')
     : codes[index] === 'ConditionalCheckFailed';
@@ -116,7 +90,7 @@ function decodeCursor(cursor: string | undefined, prefix: string): Item | undefi
 }
 
 export interface DynamoStoreOptions {
-  client: DynamoDBDocumentClient;
+  client: DocumentClient;
   tableName: string;
   /** How often a reveal retries a transaction that lost to a concurrent one before answering 503. */
   revealConflictRetries?: number;
@@ -156,9 +130,8 @@ export function createDynamoStore({
     }
   }
 
-  const transact = (input: TransactWriteCommandInput) =>
-    send(() => client.send(new TransactWriteCommand(input)));
-  const get = (input: GetCommandInput) => send(() => client.send(new GetCommand(input)));
+  const transact = (input: TransactWriteInput) => send(() => client.transactWrite(input));
+  const get = (input: GetInput) => send(() => client.get(input));
 
   async function readKey(
     accountId: string,
@@ -173,8 +146,8 @@ export function createDynamoStore({
     return item ? strip<KeyRecord>(item) : undefined;
   }
 
-  async function query<T>(input: QueryCommandInput): Promise<Page<T>> {
-    const result = await send(() => client.send(new QueryCommand(input)));
+  async function query<T>(input: QueryInput): Promise<Page<T>> {
+    const result = await send(() => client.query(input));
     return {
       items: (result.Items ?? []).map((item) => strip<T>(item)),
       nextCursor: encodeCursor(result.LastEvaluatedKey),
@@ -187,14 +160,12 @@ export function createDynamoStore({
     let start: Item | undefined;
     do {
       const result = await send(() =>
-        client.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
-            ExclusiveStartKey: start,
-          }),
-        ),
+        client.query({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+          ExclusiveStartKey: start,
+        }),
       );
       items.push(...(result.Items ?? []));
       start = result.LastEvaluatedKey;
@@ -207,31 +178,29 @@ export function createDynamoStore({
   ): Promise<'committed' | 'lost'> {
     const { key, revealId, viewedAt, viewedBy, audit } = input;
     try {
-      await client.send(
-        new TransactWriteCommand({
-          // No ClientRequestToken of ours: the SDK fills one per call and its own retries resend the same
-          // serialized request, so a commit whose response was lost is answered as a success, not re-applied.
-          TransactItems: [
-            {
-              Update: {
-                TableName: tableName,
-                Key: { pk: TableKeys.account(key.accountId), sk: TableKeys.key(key.integrationId, key.id) },
-                UpdateExpression:
-                  'REMOVE displayCiphertext SET viewedAt = :viewedAt, viewedBy = :viewedBy, revealId = :revealId',
-                ConditionExpression: 'attribute_exists(displayCiphertext) AND #status <> :revoked',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':viewedAt': viewedAt,
-                  ':viewedBy': viewedBy,
-                  ':revealId': revealId,
-                  ':revoked': 'revoked',
-                },
+      await client.transactWrite({
+        // No ClientRequestToken of ours: the client fills one per call and its retries resend the same
+        // serialized request, so a commit whose response was lost is answered as a success, not re-applied.
+        TransactItems: [
+          {
+            Update: {
+              TableName: tableName,
+              Key: { pk: TableKeys.account(key.accountId), sk: TableKeys.key(key.integrationId, key.id) },
+              UpdateExpression:
+                'REMOVE displayCiphertext SET viewedAt = :viewedAt, viewedBy = :viewedBy, revealId = :revealId',
+              ConditionExpression: 'attribute_exists(displayCiphertext) AND #status <> :revoked',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':viewedAt': viewedAt,
+                ':viewedBy': viewedBy,
+                ':revealId': revealId,
+                ':revoked': 'revoked',
               },
             },
-            auditPut(audit),
-          ],
-        }),
-      );
+          },
+          auditPut(audit),
+        ],
+      });
       return 'committed';
     } catch (error) {
       if (isConditionFailure(error) || isTransient(error)) return 'lost';
@@ -499,16 +468,14 @@ export function createDynamoStore({
 
     async findIntegration(integrationId) {
       const result = await send(() =>
-        client.send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: GSI1,
-            KeyConditionExpression: 'gsi1pk = :id',
-            ExpressionAttributeValues: { ':id': TableKeys.integration(integrationId) },
-            ProjectionExpression: 'accountId, apiKey',
-            Limit: 1,
-          }),
-        ),
+        client.query({
+          TableName: tableName,
+          IndexName: GSI1,
+          KeyConditionExpression: 'gsi1pk = :id',
+          ExpressionAttributeValues: { ':id': TableKeys.integration(integrationId) },
+          ProjectionExpression: 'accountId, apiKey',
+          Limit: 1,
+        }),
       );
       const item = result.Items?.[0];
       if (!item || typeof item.accountId !== 'string' || typeof item.apiKey !== 'string') return undefined;
@@ -518,16 +485,14 @@ export function createDynamoStore({
     async recordKeyUse({ accountId, integrationId, keyId, at, notBefore }) {
       try {
         await send(() =>
-          client.send(
-            new UpdateCommand({
-              TableName: tableName,
-              Key: { pk: TableKeys.account(accountId), sk: TableKeys.key(integrationId, keyId) },
-              UpdateExpression: 'SET lastUsedAt = :at',
-              ConditionExpression:
-                'attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt < :notBefore)',
-              ExpressionAttributeValues: { ':at': at, ':notBefore': notBefore },
-            }),
-          ),
+          client.update({
+            TableName: tableName,
+            Key: { pk: TableKeys.account(accountId), sk: TableKeys.key(integrationId, keyId) },
+            UpdateExpression: 'SET lastUsedAt = :at',
+            ConditionExpression:
+              'attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt < :notBefore)',
+            ExpressionAttributeValues: { ':at': at, ':notBefore': notBefore },
+          }),
         );
         return true;
       } catch (error) {

@@ -1,12 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import {
-  DecryptCommand,
-  GenerateDataKeyCommand,
-  InvalidCiphertextException,
-  type KMSClient,
-} from '@aws-sdk/client-kms';
 import { IntegrityError, RetryableError } from '../domain/errors.js';
 import type { EncryptionContext, Envelope } from '../domain/ports.js';
+import type { AwsJsonClient } from './aws-json.js';
 
 const VERSION = 'v1';
 const IV_BYTES = 12;
@@ -23,7 +18,7 @@ function asKmsContext(context: EncryptionContext): Record<string, string> {
 }
 
 function mapKmsError(error: unknown): never {
-  if (error instanceof InvalidCiphertextException) {
+  if (error instanceof Error && error.name === 'InvalidCiphertextException') {
     throw new IntegrityError('KMS refused the ciphertext for this encryption context');
   }
   throw new RetryableError();
@@ -36,27 +31,25 @@ function mapKmsError(error: unknown): never {
  *
  * Format: v1.<encrypted data key>.<iv>.<ciphertext + tag>, each part base64url.
  */
-export function createKmsEnvelope({ client, keyId }: { client: KMSClient; keyId: string }): Envelope {
+export function createKmsEnvelope({ client, keyId }: { client: AwsJsonClient; keyId: string }): Envelope {
   return {
     async seal(plaintext, context) {
       let dataKey: Uint8Array | undefined;
       try {
         const result = await client
-          .send(
-            new GenerateDataKeyCommand({
-              KeyId: keyId,
-              KeySpec: 'AES_256',
-              EncryptionContext: asKmsContext(context),
-            }),
-          )
+          .call<{ Plaintext?: string; CiphertextBlob?: string }>('GenerateDataKey', {
+            KeyId: keyId,
+            KeySpec: 'AES_256',
+            EncryptionContext: asKmsContext(context),
+          })
           .catch(mapKmsError);
-        dataKey = result.Plaintext;
+        dataKey = result.Plaintext ? Buffer.from(result.Plaintext, 'base64') : undefined;
         if (!dataKey || !result.CiphertextBlob) throw new IntegrityError('KMS returned no data key');
         const iv = randomBytes(IV_BYTES);
         const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
         cipher.setAAD(canonicalContext(context));
         const body = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
-        return [VERSION, Buffer.from(result.CiphertextBlob), iv, body]
+        return [VERSION, Buffer.from(result.CiphertextBlob, 'base64'), iv, body]
           .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
           .join('.');
       } finally {
@@ -74,15 +67,13 @@ export function createKmsEnvelope({ client, keyId }: { client: KMSClient; keyId:
       let dataKey: Uint8Array | undefined;
       try {
         const result = await client
-          .send(
-            new DecryptCommand({
-              KeyId: keyId,
-              CiphertextBlob: Buffer.from(encryptedKey, 'base64url'),
-              EncryptionContext: asKmsContext(context),
-            }),
-          )
+          .call<{ Plaintext?: string }>('Decrypt', {
+            KeyId: keyId,
+            CiphertextBlob: Buffer.from(encryptedKey, 'base64url'),
+            EncryptionContext: asKmsContext(context),
+          })
           .catch(mapKmsError);
-        dataKey = result.Plaintext;
+        dataKey = result.Plaintext ? Buffer.from(result.Plaintext, 'base64') : undefined;
         if (!dataKey) throw new IntegrityError('KMS returned no plaintext');
         const decipher = createDecipheriv('aes-256-gcm', dataKey, Buffer.from(iv, 'base64url'));
         decipher.setAAD(canonicalContext(context));

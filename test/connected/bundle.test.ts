@@ -11,8 +11,7 @@ import { connectedEngines } from '../support/engines.js';
 
 /**
  * The deployable artifact, not the source: functions bundled exactly as the CDK app bundles them (ESM,
- * minified, the Lambda credential provider in place of the SDK's default chain) still run, taking their
- * credentials from the environment as Lambda hands them over.
+ * minified) still run, taking their credentials from the environment as Lambda hands them over.
  */
 let engines: Awaited<ReturnType<typeof connectedEngines>>;
 const outdir = mkdtempSync(join(tmpdir(), 'ssk-bundle-'));
@@ -30,7 +29,6 @@ async function bundle(handler: string) {
     mainFields: [...BUNDLE.mainFields],
     minify: BUNDLE.minify,
     banner: { js: BUNDLE.banner },
-    alias: { ...BUNDLE.alias },
     logLevel: 'error',
   });
   return (await import(pathToFileURL(outfile).href)) as {

@@ -1,5 +1,5 @@
-import { GenerateDataKeyCommand } from '@aws-sdk/client-kms';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type Interceptor, interceptors } from '../../shared/adapters/aws-json.js';
 import { IntegrityError, RetryableError } from '../../shared/domain/errors.js';
 import type { EncryptionContext } from '../../shared/domain/ports.js';
 import { connectedEngines } from '../support/engines.js';
@@ -36,17 +36,49 @@ describe('envelope encryption through the real KMS client and the KMS stand-in',
   });
 
   it('the stand-in itself answers InvalidCiphertextException for a wrong context, like KMS', async () => {
-    const { CiphertextBlob } = await engines.kmsClient.send(
-      new GenerateDataKeyCommand({
-        KeyId: engines.kms.keyArn,
-        KeySpec: 'AES_256',
-        EncryptionContext: { a: '1' },
-      }),
-    );
-    const { DecryptCommand } = await import('@aws-sdk/client-kms');
+    const { CiphertextBlob } = await engines.kmsClient.call<{ CiphertextBlob: string }>('GenerateDataKey', {
+      KeyId: engines.kms.keyArn,
+      KeySpec: 'AES_256',
+      EncryptionContext: { a: '1' },
+    });
     await expect(
-      engines.kmsClient.send(new DecryptCommand({ CiphertextBlob, EncryptionContext: { a: '2' } })),
-    ).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+      engines.kmsClient.call('Decrypt', { CiphertextBlob, EncryptionContext: { a: '2' } }),
+    ).rejects.toMatchObject({ name: 'InvalidCiphertextException', statusCode: 400 });
+    // The right context opens it, through the same client.
+    await expect(
+      engines.kmsClient.call('Decrypt', { CiphertextBlob, EncryptionContext: { a: '1' } }),
+    ).resolves.toMatchObject({ Plaintext: expect.any(String) });
+  });
+
+  it('the stand-in speaks KMS as the AWS SDK KMS client understands it', async () => {
+    const { KMSClient, GenerateDataKeyCommand, DecryptCommand } = await import('@aws-sdk/client-kms');
+    const sdk = new KMSClient({
+      region: 'us-east-1',
+      endpoint: engines.kms.endpoint,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+    try {
+      const generated = await sdk.send(
+        new GenerateDataKeyCommand({
+          KeyId: engines.kms.keyArn,
+          KeySpec: 'AES_256',
+          EncryptionContext: { a: '1' },
+        }),
+      );
+      expect(generated.Plaintext).toHaveLength(32);
+      const opened = await sdk.send(
+        new DecryptCommand({ CiphertextBlob: generated.CiphertextBlob, EncryptionContext: { a: '1' } }),
+      );
+      expect(Buffer.from(opened.Plaintext ?? []).equals(Buffer.from(generated.Plaintext ?? []))).toBe(true);
+      await expect(
+        sdk.send(
+          new DecryptCommand({ CiphertextBlob: generated.CiphertextBlob, EncryptionContext: { a: '2' } }),
+        ),
+      ).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+    } finally {
+      sdk.destroy();
+    }
   });
 
   it('detects a body swapped in from another ciphertext', async () => {
@@ -69,27 +101,35 @@ describe('envelope encryption through the real KMS client and the KMS stand-in',
   });
 
   it('zeroes the plaintext data key after sealing and opening', async () => {
-    const seen: Uint8Array[] = [];
-    engines.kmsClient.middlewareStack.add(
-      (next) => async (args) => {
-        const result = await next(args);
-        const output = result.output as { Plaintext?: Uint8Array };
-        if (output.Plaintext) seen.push(output.Plaintext);
-        return result;
-      },
-      { step: 'initialize', name: 'capturePlaintext' },
-    );
+    // KMS answers the data key base64-encoded; the envelope decodes it into a buffer it must zero.
+    const answered: string[] = [];
+    const intercept: Interceptor = async (call, next) => {
+      const output = await next();
+      if (call.service === 'kms' && typeof output.Plaintext === 'string') answered.push(output.Plaintext);
+      return output;
+    };
+    const decoded: Buffer[] = [];
+    const from = Buffer.from.bind(Buffer) as (...args: unknown[]) => Buffer;
+    const spy = vi.spyOn(Buffer, 'from').mockImplementation(((...args: unknown[]) => {
+      const result = from(...args);
+      if (typeof args[0] === 'string' && answered.includes(args[0])) decoded.push(result);
+      return result;
+    }) as typeof Buffer.from);
+    interceptors.push(intercept);
     try {
       const sealed = await engines.envelope.seal(Buffer.from('secret'), context);
       const opened = await engines.envelope.open(sealed, context);
       expect(opened.toString()).toBe('secret');
-      expect(seen).toHaveLength(2);
-      for (const dataKey of seen) {
+      // The data key KMS generated for sealing is the one it decrypts for opening.
+      expect(answered).toHaveLength(2);
+      expect(decoded).toHaveLength(2);
+      for (const dataKey of decoded) {
         expect(dataKey.length).toBe(32);
         expect(dataKey.every((byte) => byte === 0)).toBe(true);
       }
     } finally {
-      engines.kmsClient.middlewareStack.remove('capturePlaintext');
+      interceptors.splice(interceptors.indexOf(intercept), 1);
+      spy.mockRestore();
     }
   });
 

@@ -1,4 +1,3 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TableKeys } from '../../shared/adapters/dynamodb.js';
 import {
@@ -23,12 +22,10 @@ const bob = actor('acme', 'bob');
 const mallory = actor('evil', 'mallory');
 
 async function rawKey(accountId: string, integrationId: string, keyId: string) {
-  const { Item } = await engines.client.send(
-    new GetCommand({
-      TableName: engines.tableName,
-      Key: { pk: TableKeys.account(accountId), sk: TableKeys.key(integrationId, keyId) },
-    }),
-  );
+  const { Item } = await engines.client.get({
+    TableName: engines.tableName,
+    Key: { pk: TableKeys.account(accountId), sk: TableKeys.key(integrationId, keyId) },
+  });
   return Item;
 }
 
@@ -224,12 +221,10 @@ describe('reveal (conditional transaction against DynamoDB Local)', () => {
     const b = await service.createIntegration(engines.deps, alice, { name: 'B' });
     const itemA = await rawKey('acme', a.integration.id, a.key.id);
     const itemB = await rawKey('acme', b.integration.id, b.key.id);
-    await engines.client.send(
-      new PutCommand({
-        TableName: engines.tableName,
-        Item: { ...itemB, displayCiphertext: itemA?.displayCiphertext },
-      }),
-    );
+    await engines.client.put({
+      TableName: engines.tableName,
+      Item: { ...itemB, displayCiphertext: itemA?.displayCiphertext },
+    });
     await expect(service.revealKey(engines.deps, alice, b.integration.id, b.key.id)).rejects.toBeInstanceOf(
       IntegrityError,
     );

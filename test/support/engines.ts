@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { type KmsStandIn, startKmsStandIn } from '../../local/kms-standin.js';
 import { ensureTable } from '../../local/table.js';
+import { createAwsJsonClient } from '../../shared/adapters/aws-json.js';
 import { systemClock } from '../../shared/adapters/clock.js';
+import { createDocumentClient } from '../../shared/adapters/document-client.js';
 import { createDynamoStore } from '../../shared/adapters/dynamodb.js';
 import { createKmsEnvelope } from '../../shared/adapters/kms-envelope.js';
 import type { Actor, Role } from '../../shared/domain/model.js';
@@ -19,9 +19,13 @@ export async function connectedEngines() {
   const raw = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials });
   const tableName = `t-${randomUUID()}`;
   await ensureTable(raw, tableName);
-  const client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+  // The product's own clients, pointed at the engines.
+  const client = createDocumentClient(
+    createAwsJsonClient({ service: 'dynamodb', region: 'us-east-1', endpoint, credentials }),
+  );
   const kms: KmsStandIn = await startKmsStandIn();
-  const kmsClient = new KMSClient({
+  const kmsClient = createAwsJsonClient({
+    service: 'kms',
     region: 'us-east-1',
     endpoint: kms.endpoint,
     credentials,
@@ -41,6 +45,7 @@ export async function connectedEngines() {
     async close() {
       await kms.close();
       raw.destroy();
+      client.raw.destroy();
       kmsClient.destroy();
     },
   };

@@ -1,21 +1,15 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type {
   APIGatewayProxyEventV2WithJWTAuthorizer,
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { awsError, type FakeCall, startFakeAws } from '../support/fake-aws.js';
 
-// Unit tier: no network. The SDK client is mocked only to isolate the error mapping; the conditions
-// themselves are proven against DynamoDB Local in test/connected.
-const ddb = mockClient(DynamoDBDocumentClient);
+// Unit tier: the handlers' real DynamoDB client talks to a fake HTTP peer that answers on cue, to isolate
+// the error mapping; the conditions themselves are proven against DynamoDB Local in test/connected.
+let ddb: Awaited<ReturnType<typeof startFakeAws>>;
 type Handler = (
   event: APIGatewayProxyEventV2WithJWTAuthorizer,
   context: Context,
@@ -24,11 +18,19 @@ let listKeys: Handler;
 let revokeKey: Handler;
 
 beforeAll(async () => {
+  ddb = await startFakeAws();
   vi.stubEnv('TABLE_NAME', 'unit-table');
+  vi.stubEnv('AWS_REGION', 'us-east-1');
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'unit');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'unit');
+  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', ddb.endpoint);
   listKeys = (await import('../../functions/list-keys.js')).handler as unknown as Handler;
   revokeKey = (await import('../../functions/revoke-key.js')).handler as unknown as Handler;
 });
-afterEach(() => ddb.reset());
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await ddb.close();
+});
 
 const integrationId = 'int_01M8STXNSD0WK015E9HDB2KRD3';
 const keyId = 'key_01M8STXNSD4ZY5FGN1KN4W6R3F';
@@ -56,24 +58,45 @@ function event(
 
 const context = { awsRequestId: 'req-123', functionName: 'unit' } as Context;
 
-/** Answers GetItem by the item's sort key; the key answers `key` first and `keyAfter` on later reads. */
-function storedItems(key: Record<string, unknown>, keyAfter = key) {
+const wire = (item: Record<string, unknown>) => marshall(item, { removeUndefinedValues: true });
+
+/**
+ * Answers GetItem by the item's sort key (the key answers `key` first and `keyAfter` on later reads) and
+ * every other operation with `other`.
+ */
+function storedItems(
+  key: Record<string, unknown>,
+  keyAfter = key,
+  other: (call: FakeCall) => { status?: number; body?: unknown } = () => ({ body: {} }),
+) {
   let keyReads = 0;
-  ddb.on(GetCommand).callsFake((input: { Key: { sk: string } }) => {
-    const sk = input.Key.sk;
+  ddb.answer((call) => {
+    if (call.operation !== 'GetItem') return other(call);
+    const sk = (call.input.Key as { sk: { S: string } }).sk.S;
     if (sk.startsWith('INTEGRATION#'))
-      return { Item: { id: integrationId, accountId: 'acme', apiKey: 'ak_x', name: 'n' } };
-    if (sk === 'APIKEY') return { Item: { accountId: 'acme', integrationId, keys: {}, retired: {} } };
+      return { body: { Item: wire({ id: integrationId, accountId: 'acme', apiKey: 'ak_x', name: 'n' }) } };
+    if (sk === 'APIKEY')
+      return { body: { Item: wire({ accountId: 'acme', integrationId, keys: {}, retired: {} }) } };
     keyReads++;
-    return {
-      Item: { id: keyId, integrationId, accountId: 'acme', name: 'k', ...(keyReads === 1 ? key : keyAfter) },
+    const item = {
+      id: keyId,
+      integrationId,
+      accountId: 'acme',
+      name: 'k',
+      ...(keyReads === 1 ? key : keyAfter),
     };
+    return { body: { Item: wire(item) } };
   });
 }
 
+const throttled = { status: 400, body: awsError('ThrottlingException', 'Rate exceeded') };
+
 describe('HTTP error policy', () => {
   it('an unexpected failure is a generic 500 with the request id, no detail and no stack', async () => {
-    ddb.on(QueryCommand).rejects(new Error('internal detail: table arn:aws:dynamodb:eu-west-1:123:table/x'));
+    ddb.answer(() => ({
+      status: 400,
+      body: awsError('ValidationException', 'internal detail: table arn:aws:dynamodb:eu-west-1:123:table/x'),
+    }));
     const response = await listKeys(event({ integrationId }), context);
     expect(response.statusCode).toBe(500);
     const body = JSON.parse(response.body ?? '{}');
@@ -84,39 +107,39 @@ describe('HTTP error policy', () => {
   });
 
   it('throttling on a read or a write is a 503 that says a retry is safe', async () => {
-    const throttled = Object.assign(new Error('Rate exceeded'), {
-      name: 'ThrottlingException',
-      $metadata: {},
-    });
-    ddb.on(QueryCommand).rejects(throttled);
+    ddb.answer(() => throttled);
     const read = await listKeys(event({ integrationId }), context);
+    // The client retried the throttled read (three attempts) before giving up.
+    expect(ddb.calls.map((call) => call.operation)).toEqual(['Query', 'Query', 'Query']);
     expect(read.statusCode).toBe(503);
     expect(JSON.parse(read.body ?? '{}').error).toMatchObject({
       code: 'temporarily_unavailable',
       message: /Retry/,
     });
-    storedItems({ status: 'active' });
-    ddb.on(TransactWriteCommand).rejects(throttled);
+    storedItems({ status: 'active' }, undefined, () => throttled);
     const write = await revokeKey(event({ integrationId, keyId }), context);
     expect(write.statusCode).toBe(503);
+    const writes = ddb.calls.filter((call) => call.operation === 'TransactWriteItems');
+    expect(writes).toHaveLength(3);
+    // Every retry resends the same idempotency token, so a write that did land is not applied twice.
+    expect(new Set(writes.map((call) => call.input.ClientRequestToken)).size).toBe(1);
+    expect(writes[0]?.input.ClientRequestToken).toMatch(/^[\w-]{36}$/);
   });
 
   it('a lost condition on revoke reads the key back and reports it revoked, once', async () => {
-    storedItems({ status: 'active' }, { status: 'revoked', revokedBy: 'bob' });
-    ddb.on(TransactWriteCommand).rejects(
-      new TransactionCanceledException({
-        message: 'cancelled',
-        $metadata: {},
+    storedItems({ status: 'active' }, { status: 'revoked', revokedBy: 'bob' }, () => ({
+      status: 400,
+      body: awsError('TransactionCanceledException', 'Transaction cancelled', {
         CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }],
       }),
-    );
+    }));
     const response = await revokeKey(event({ integrationId, keyId }), context);
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body ?? '{}')).toMatchObject({ status: 'revoked', revokedBy: 'bob' });
   });
 
   it('every response carries the security headers and no-store', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [] });
+    ddb.answer(() => ({ body: { Items: [] } }));
     const response = await listKeys(event({ integrationId }), context);
     expect(response.statusCode).toBe(404);
     expect(response.headers).toMatchObject({
