@@ -1,3 +1,4 @@
+import aws4 from 'aws4';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AwsServiceError, createAwsJsonClient, resolveEndpoint } from '../../shared/adapters/aws-json.js';
 import { awsError, startFakeAws } from '../support/fake-aws.js';
@@ -36,6 +37,37 @@ describe('AWS JSON client', () => {
     expect(peer.calls[0]?.headers['content-type']).toBe('application/x-amz-json-1.1');
     // Blobs travel as base64, as the JSON protocols define them.
     expect(peer.calls[0]?.input.Plaintext).toBe('AQID');
+  });
+
+  it('signs exactly as an independent SigV4 implementation (aws4) does for the same request', async () => {
+    peer.answer(() => ({ body: {} }));
+    const input = { KeyId: 'alias/x', CiphertextBlob: 'AQID', EncryptionContext: { purpose: 'display' } };
+    await client('kms').call('Decrypt', input);
+    const [call] = peer.calls;
+    const authorization = String(call?.headers.authorization);
+    const signedHeaders = /SignedHeaders=([^,]+)/.exec(authorization)?.[1]?.split(';') ?? [];
+    expect(signedHeaders).toEqual(
+      expect.arrayContaining(['host', 'x-amz-date', 'x-amz-target', 'content-type']),
+    );
+    const headers = Object.fromEntries(signedHeaders.map((name) => [name, String(call?.headers[name])]));
+    const reference = aws4.sign(
+      {
+        method: 'POST',
+        host: String(call?.headers.host),
+        path: '/',
+        service: 'kms',
+        region: 'eu-west-1',
+        headers,
+        body: JSON.stringify(input),
+        // Sign just the headers that were signed: no Content-Length of aws4's own.
+        doNotModifyHeaders: true,
+      } as aws4.Request,
+      credentials,
+    );
+    const expected = String((reference.headers as Record<string, string>).Authorization);
+    expect(/Signature=([0-9a-f]{64})/.exec(authorization)?.[1]).toBe(
+      /Signature=([0-9a-f]{64})/.exec(expected)?.[1],
+    );
   });
 
   it('retries throttling and 5xx with backoff, then answers the success', async () => {
