@@ -19,11 +19,13 @@ export function usesKms(access: Access): boolean {
 }
 
 /**
- * Functions on the KMS path do crypto and load the larger bundle; the rest are pure I/O and are billed
- * for half the memory. The benchmark prices GB-seconds with the same figure.
+ * Every function is I/O-bound (a DynamoDB call or two, at most one KMS call, microseconds of AES/HMAC)
+ * and loads a ~100 KiB bundle, so all get 256 MB: a bigger size buys CPU they do not use and is billed
+ * per GB-second. The benchmark prices GB-seconds with this figure. Worth re-checking with Lambda Power
+ * Tuning on a real account; the argument is kept so a function can be given more.
  */
-export function memoryFor(access: Access): number {
-  return usesKms(access) ? 512 : 256;
+export function memoryFor(_access: Access): number {
+  return 256;
 }
 
 export interface ServiceFunctionProps {

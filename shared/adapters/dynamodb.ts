@@ -1,4 +1,5 @@
 import { ConflictError, RetryableError, ValidationError } from '../domain/errors.js';
+import { ID_PATTERNS } from '../domain/ids.js';
 import type { AuditEvent, Credential, Integration, KeyRecord, Page, SigningEntry } from '../domain/model.js';
 import type { KeyStore, RevealOutcome, RevokeOutcome } from '../domain/ports.js';
 import { isRetryableAwsError } from './aws-json.js';
@@ -16,21 +17,28 @@ import {
  * verifier does not know the account yet, and one GetItem on it returns every usable key.
  *
  *   pk                      sk                          item
- *   ACCOUNT#<account>       INTEGRATION#<int>           integration
+ *   ACCOUNT#<account>       INTEGRATION#<int>           integration (+ its audit event)
  *   ACCOUNT#<account>       KEY#<int>#<key>             key metadata (+ display ciphertext until revealed)
- *   ACCOUNT#<account>       AUDIT#<int>#<event>         audit event
+ *                                                       (+ the key's audit events)
  *   APIKEY#<apiKey>         APIKEY                      credential: usable keys' status + signing ciphertext
  *   APIKEY#<apiKey>         RETIRED#<key>               a revoked key's entry, remembered 90 days (ttl)
  *
  * gsi1 holds only integrations (gsi1pk = INTEGRATION#<int>), for signing a webhook by integration id.
+ *
+ * Audit events live in the item they concern, in a map attribute `audit` keyed by event id, and are
+ * written by the same write that makes the change: a key's creation, reveal, rotation and revocation
+ * land in its key item, the integration's creation in the integration item. The write is atomic with
+ * the change either way (a single-item write is; a transaction is), each event is added once under its
+ * own id and never rewritten, and nothing else writes the map. Keeping the event off a separate item
+ * is what lets a reveal be one 1 KB conditional write instead of a two-item transaction (4× the write
+ * units), and a created key a two-item transaction instead of three (issue #5's cost budgets). The
+ * audit list reads the integration and its key items and merges their events, newest first.
  */
 export const TableKeys = {
   account: (accountId: string) => `ACCOUNT#${accountId}`,
   integration: (integrationId: string) => `INTEGRATION#${integrationId}`,
   key: (integrationId: string, keyId: string) => `KEY#${integrationId}#${keyId}`,
   keyPrefix: (integrationId: string) => `KEY#${integrationId}#`,
-  audit: (integrationId: string, eventId: string) => `AUDIT#${integrationId}#${eventId}`,
-  auditPrefix: (integrationId: string) => `AUDIT#${integrationId}#`,
   retired: (keyId: string) => `RETIRED#${keyId}`,
   retiredPrefix: 'RETIRED#',
   credential: (apiKey: string) => `APIKEY#${apiKey}`,
@@ -40,7 +48,9 @@ export const TableKeys = {
 export const GSI1 = 'gsi1';
 /** Items that carry this epoch-seconds attribute are removed by DynamoDB after that time. */
 export const TTL_ATTRIBUTE = 'ttl';
-const INTERNAL_ATTRIBUTES = ['pk', 'sk', 'type', 'gsi1pk', 'gsi1sk'] as const;
+/** The map of audit events an integration or key item carries (see above). */
+export const AUDIT_ATTRIBUTE = 'audit';
+const INTERNAL_ATTRIBUTES = ['pk', 'sk', 'type', 'gsi1pk', 'gsi1sk', AUDIT_ATTRIBUTE] as const;
 
 type Item = Record<string, unknown>;
 
@@ -67,6 +77,40 @@ function isConditionFailure(error: unknown, index?: number): boolean {
   return index === undefined
     ? codes.includes('ConditionalCheckFailed')
     : codes[index] === 'ConditionalCheckFailed';
+}
+
+/** An audit event as its item stores it: the account and integration are the item's own. */
+function storedEvent({ accountId: _a, integrationId: _i, id: _id, ...rest }: AuditEvent): Item {
+  return rest;
+}
+
+/** Adds one event to an item's audit map inside an update expression (see eventNames/eventValues). */
+const ADD_EVENT = '#audit.#eventId = :event';
+const eventNames = (event: AuditEvent) => ({ '#audit': AUDIT_ATTRIBUTE, '#eventId': event.id });
+const eventValues = (event: AuditEvent) => ({ ':event': storedEvent(event) });
+
+function eventsOf(item: Item | undefined, accountId: string, integrationId: string): AuditEvent[] {
+  const map = item?.[AUDIT_ATTRIBUTE];
+  if (!map || typeof map !== 'object') return [];
+  return Object.entries(map as Record<string, Item>).map(
+    ([id, stored]) => ({ ...stored, id, accountId, integrationId }) as AuditEvent,
+  );
+}
+
+function encodeEventCursor(eventId: string): string {
+  return Buffer.from(JSON.stringify({ before: eventId })).toString('base64url');
+}
+
+function decodeEventCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const before = (parsed as { before?: unknown } | null)?.before;
+    if (typeof before === 'string' && ID_PATTERNS.event.test(before)) return before;
+  } catch {
+    // fall through to the validation error
+  }
+  throw new ValidationError('cursor: not a cursor this list returned; start again without it.');
 }
 
 /** Cursors are opaque to clients but carry only the sort key; the partition always comes from the caller. */
@@ -105,19 +149,12 @@ export function createDynamoStore({
     Put: { TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
   });
 
-  const auditPut = (event: AuditEvent) =>
-    put({
-      pk: TableKeys.account(event.accountId),
-      sk: TableKeys.audit(event.integrationId, event.id),
-      type: 'audit',
-      ...event,
-    });
-
-  const keyItem = (key: KeyRecord): Item => ({
+  const keyItem = (key: KeyRecord, event: AuditEvent): Item => ({
     pk: TableKeys.account(key.accountId),
     sk: TableKeys.key(key.integrationId, key.id),
     type: 'key',
     ...key,
+    [AUDIT_ATTRIBUTE]: { [event.id]: storedEvent(event) },
   });
 
   /** Throttling, timeouts and 5xx become a 503 that tells the caller a retry is safe. */
@@ -155,7 +192,7 @@ export function createDynamoStore({
   }
 
   /** Every item of one partition whose sort key starts with `prefix`, across pages. */
-  async function queryPrefix(pk: string, prefix: string): Promise<Item[]> {
+  async function queryPrefix(pk: string, prefix: string, attribute?: string): Promise<Item[]> {
     const items: Item[] = [];
     let start: Item | undefined;
     do {
@@ -165,6 +202,9 @@ export function createDynamoStore({
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
           ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
           ExclusiveStartKey: start,
+          ...(attribute
+            ? { ProjectionExpression: '#attribute', ExpressionAttributeNames: { '#attribute': attribute } }
+            : {}),
         }),
       );
       items.push(...(result.Items ?? []));
@@ -173,33 +213,29 @@ export function createDynamoStore({
     return items;
   }
 
+  /**
+   * The reveal commit: one conditional write on the key item that drops the display copy, marks the key
+   * viewed for everyone and records the audit event. No ClientRequestToken exists for a single-item
+   * write; a commit whose response was lost is recognised afterwards by its revealId.
+   */
   async function commitRevealOnce(
     input: Parameters<KeyStore['commitReveal']>[0],
   ): Promise<'committed' | 'lost'> {
     const { key, revealId, viewedAt, viewedBy, audit } = input;
     try {
-      await client.transactWrite({
-        // No ClientRequestToken of ours: the client fills one per call and its retries resend the same
-        // serialized request, so a commit whose response was lost is answered as a success, not re-applied.
-        TransactItems: [
-          {
-            Update: {
-              TableName: tableName,
-              Key: { pk: TableKeys.account(key.accountId), sk: TableKeys.key(key.integrationId, key.id) },
-              UpdateExpression:
-                'REMOVE displayCiphertext SET viewedAt = :viewedAt, viewedBy = :viewedBy, revealId = :revealId',
-              ConditionExpression: 'attribute_exists(displayCiphertext) AND #status <> :revoked',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: {
-                ':viewedAt': viewedAt,
-                ':viewedBy': viewedBy,
-                ':revealId': revealId,
-                ':revoked': 'revoked',
-              },
-            },
-          },
-          auditPut(audit),
-        ],
+      await client.update({
+        TableName: tableName,
+        Key: { pk: TableKeys.account(key.accountId), sk: TableKeys.key(key.integrationId, key.id) },
+        UpdateExpression: `REMOVE displayCiphertext SET viewedAt = :viewedAt, viewedBy = :viewedBy, revealId = :revealId, ${ADD_EVENT}`,
+        ConditionExpression: 'attribute_exists(displayCiphertext) AND #status <> :revoked',
+        ExpressionAttributeNames: { '#status': 'status', ...eventNames(audit) },
+        ExpressionAttributeValues: {
+          ':viewedAt': viewedAt,
+          ':viewedBy': viewedBy,
+          ':revealId': revealId,
+          ':revoked': 'revoked',
+          ...eventValues(audit),
+        },
       });
       return 'committed';
     } catch (error) {
@@ -226,6 +262,7 @@ export function createDynamoStore({
             gsi1sk: TableKeys.integration(integration.id),
             type: 'integration',
             ...integration,
+            [AUDIT_ATTRIBUTE]: { [audit.id]: storedEvent(audit) },
           }),
           put({
             pk: TableKeys.credential(integration.apiKey),
@@ -233,9 +270,7 @@ export function createDynamoStore({
             type: 'credential',
             ...credential,
           }),
-          put(keyItem(firstKey.key)),
-          auditPut(audit),
-          auditPut(firstKey.audit),
+          put(keyItem(firstKey.key, firstKey.audit)),
         ],
       });
     },
@@ -263,7 +298,7 @@ export function createDynamoStore({
       try {
         await transact({
           TransactItems: [
-            put(keyItem(key)),
+            put(keyItem(key, audit)),
             {
               Update: {
                 TableName: tableName,
@@ -278,7 +313,6 @@ export function createDynamoStore({
                 },
               },
             },
-            auditPut(audit),
           ],
         });
       } catch (error) {
@@ -334,14 +368,14 @@ export function createDynamoStore({
               Update: {
                 TableName: tableName,
                 Key: { pk: TableKeys.account(key.accountId), sk: TableKeys.key(key.integrationId, key.id) },
-                UpdateExpression:
-                  'SET #status = :revoked, revokedAt = :revokedAt, revokedBy = :revokedBy REMOVE displayCiphertext',
+                UpdateExpression: `SET #status = :revoked, revokedAt = :revokedAt, revokedBy = :revokedBy, ${ADD_EVENT} REMOVE displayCiphertext`,
                 ConditionExpression: 'attribute_exists(pk) AND #status <> :revoked',
-                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeNames: { '#status': 'status', ...eventNames(audit) },
                 ExpressionAttributeValues: {
                   ':revoked': 'revoked',
                   ':revokedAt': revokedAt,
                   ':revokedBy': revokedBy,
+                  ...eventValues(audit),
                 },
               },
             },
@@ -373,7 +407,6 @@ export function createDynamoStore({
                   },
                 ]
               : []),
-            auditPut(audit),
           ],
         });
       } catch (error) {
@@ -388,23 +421,30 @@ export function createDynamoStore({
     },
 
     async listAudit(accountId, integrationId, { limit, cursor }) {
-      const prefix = TableKeys.auditPrefix(integrationId);
-      const start = decodeCursor(cursor, prefix);
-      return query<AuditEvent>({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': TableKeys.account(accountId), ':prefix': prefix },
-        ScanIndexForward: false,
-        Limit: limit,
-        ExclusiveStartKey: start && { pk: TableKeys.account(accountId), sk: start.sk },
-      });
+      const before = decodeEventCursor(cursor);
+      const [integration, keys] = await Promise.all([
+        get({
+          TableName: tableName,
+          Key: { pk: TableKeys.account(accountId), sk: TableKeys.integration(integrationId) },
+          ProjectionExpression: '#audit',
+          ExpressionAttributeNames: { '#audit': AUDIT_ATTRIBUTE },
+        }),
+        queryPrefix(TableKeys.account(accountId), TableKeys.keyPrefix(integrationId), AUDIT_ATTRIBUTE),
+      ]);
+      const events = [integration.Item, ...keys]
+        .flatMap((item) => eventsOf(item, accountId, integrationId))
+        .filter((event) => before === undefined || event.id < before)
+        .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+      const items = events.slice(0, limit);
+      const last = items.at(-1);
+      return { items, nextCursor: events.length > limit && last ? encodeEventCursor(last.id) : null };
     },
 
     async rotateKey({ apiKey, previous, expiresAt, successor, audit, maxUsableKeys }) {
       try {
         await transact({
           TransactItems: [
-            put(keyItem(successor.key)),
+            put(keyItem(successor.key, successor.audit)),
             {
               Update: {
                 TableName: tableName,
@@ -412,13 +452,14 @@ export function createDynamoStore({
                   pk: TableKeys.account(previous.accountId),
                   sk: TableKeys.key(previous.integrationId, previous.id),
                 },
-                UpdateExpression: 'SET #status = :expiring, expiresAt = :expiresAt',
+                UpdateExpression: `SET #status = :expiring, expiresAt = :expiresAt, ${ADD_EVENT}`,
                 ConditionExpression: '#status = :active',
-                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeNames: { '#status': 'status', ...eventNames(audit) },
                 ExpressionAttributeValues: {
                   ':expiring': 'expiring',
                   ':active': 'active',
                   ':expiresAt': expiresAt,
+                  ...eventValues(audit),
                 },
               },
             },
@@ -445,8 +486,6 @@ export function createDynamoStore({
                 },
               },
             },
-            auditPut(audit),
-            auditPut(successor.audit),
           ],
         });
       } catch (error) {

@@ -44,4 +44,5 @@ export const ID_PATTERNS = {
   integration: /^int_[0-9A-HJKMNP-TV-Z]{26}$/,
   key: /^key_[0-9A-HJKMNP-TV-Z]{26}$/,
   apiKey: /^ak_[0-9A-Za-z]{22}$/,
+  event: /^evt_[0-9A-HJKMNP-TV-Z]{26}$/,
 } as const;

@@ -37,8 +37,9 @@ export type RevokeOutcome =
   | { status: 'already-revoked'; key: KeyRecord };
 
 /**
- * Storage of the service. Every method that changes state writes its audit event in the same
- * transaction. Every read is scoped by account: ids of another account are simply not found.
+ * Storage of the service. Every method that changes state writes its audit event in the same atomic
+ * write as the change (one transaction, or one single-item write): both commit or neither does.
+ * Every read is scoped by account: ids of another account are simply not found.
  */
 export interface KeyStore {
   createIntegration(input: {

@@ -331,3 +331,70 @@ describe('tenancy, roles and paging', () => {
     expect(foreign.items.every((i) => i.accountId === 'evil')).toBe(true);
   });
 });
+
+describe('audit trail (events written by the change itself, into the item it concerns)', () => {
+  it('lists every event of an integration newest first, across pages, with no gap or repeat', async () => {
+    const owner = actor('auditor', 'ann');
+    const { integration, key: first } = await service.createIntegration(engines.deps, owner, { name: 'A' });
+    await service.revealKey(engines.deps, owner, integration.id, first.id);
+    const created = await service.createKey(engines.deps, owner, integration.id, { name: 'second' });
+    const rotated = await service.rotateKey(engines.deps, owner, integration.id, created.key.id, {});
+    await service.revokeKey(engines.deps, owner, integration.id, first.id);
+
+    const all = await service.listAudit(engines.deps, owner, integration.id, { limit: 100 });
+    expect(all.nextCursor).toBeNull();
+    expect(all.items.map((e) => [e.action, e.keyId ?? null])).toEqual([
+      ['key.revoked', first.id],
+      // One transaction: the successor is minted (and its event ided) before the rotation is recorded.
+      ['key.rotated', created.key.id],
+      ['key.created', rotated.key.id],
+      ['key.created', created.key.id],
+      ['key.revealed', first.id],
+      ['key.auto_generated', first.id],
+      ['integration.created', null],
+    ]);
+    for (const event of all.items) {
+      expect(event).toMatchObject({ accountId: 'auditor', integrationId: integration.id, actor: 'ann' });
+    }
+
+    const paged: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await service.listAudit(engines.deps, owner, integration.id, { limit: 2, cursor });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      paged.push(...page.items.map((e) => e.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(paged).toEqual(all.items.map((e) => e.id));
+
+    await expect(
+      service.listAudit(engines.deps, owner, integration.id, { limit: 2, cursor: 'garbage' }),
+    ).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('a change that does not commit leaves no event, and events never show in key views', async () => {
+    const owner = actor('auditor2', 'ann');
+    const { integration, key } = await service.createIntegration(engines.deps, owner, { name: 'B' });
+    await service.revealKey(engines.deps, owner, integration.id, key.id);
+    // A second reveal fails its condition: no second key.revealed event.
+    await expect(service.revealKey(engines.deps, owner, integration.id, key.id)).rejects.toBeInstanceOf(
+      KeyNoLongerViewableError,
+    );
+    await service.rotateKey(engines.deps, owner, integration.id, key.id, {});
+    // Rotating the now expiring key fails its condition: no second key.rotated event, no new key.
+    await expect(service.rotateKey(engines.deps, owner, integration.id, key.id, {})).rejects.toBeInstanceOf(
+      ConflictError,
+    );
+    const audit = await service.listAudit(engines.deps, owner, integration.id, { limit: 100 });
+    const count = (action: string) => audit.items.filter((e) => e.action === action).length;
+    expect([count('key.revealed'), count('key.rotated'), count('key.created')]).toEqual([1, 1, 1]);
+
+    const keys = await service.listKeys(engines.deps, owner, integration.id);
+    for (const view of keys) expect(view).not.toHaveProperty('audit');
+    const stored = await engines.store.getKey('auditor2', integration.id, key.id);
+    expect(stored).not.toHaveProperty('audit');
+    // The raw item carries them, each under its own id.
+    const raw = await rawKey('auditor2', integration.id, key.id);
+    expect(Object.keys((raw?.audit as object) ?? {})).toHaveLength(3);
+  });
+});
