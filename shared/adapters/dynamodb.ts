@@ -67,6 +67,8 @@ function isTransient(error: unknown): boolean {
       ['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded'].includes(code),
     );
   }
+  // A single-item write to an item that a transaction holds at that moment is refused this way.
+  if (error instanceof Error && error.name === 'TransactionConflictException') return true;
   return isRetryableAwsError(error);
 }
 
