@@ -6,7 +6,7 @@ export const BUNDLE = {
   format: 'esm',
   platform: 'node',
   target: 'node24',
-  // ESM builds of the SDK tree-shake; the CommonJS ones (esbuild's default for node) do not.
+  // ESM builds of the AWS packages tree-shake; the CommonJS ones (esbuild's default for node) do not.
   mainFields: ['module', 'main'],
   minify: true,
   sourcemap: true,

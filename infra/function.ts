@@ -42,7 +42,7 @@ export interface ServiceFunctionProps {
 
 /**
  * Every function of the service, with one set of defaults: Node.js 24 on arm64, ESM bundled and
- * minified by the local esbuild (never Docker) with the AWS SDK inside, source maps, JSON logs to a
+ * minified by the local esbuild (never Docker) with every dependency inside, source maps, JSON logs to a
  * log group with retention, X-Ray tracing, and a role of its own that allows exactly its `access`.
  */
 export class ServiceFunction extends Construct {
@@ -94,6 +94,7 @@ export class ServiceFunction extends Construct {
         mainFields: [...BUNDLE.mainFields],
         minify: BUNDLE.minify,
         sourceMap: BUNDLE.sourcemap,
+        // Nothing is left to the runtime's preinstalled SDK: what is measured is what runs.
         bundleAwsSDK: true,
         forceDockerBundling: false,
         banner: BUNDLE.banner,

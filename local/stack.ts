@@ -13,7 +13,7 @@ export interface Engines {
   dynamodb: DynamoDbLocal;
   kms: KmsStandIn;
   tableName: string;
-  /** Environment that points the SDK clients (and so the handlers) at these engines. */
+  /** Environment that points the AWS clients (and so the handlers) at these engines. */
   env: Record<string, string>;
   stop(): Promise<void>;
 }
