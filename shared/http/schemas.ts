@@ -1,6 +1,9 @@
 import * as z from 'zod/mini';
 import { ID_PATTERNS } from '../domain/ids.js';
 
+// Each schema is built inside a pure-annotated call, so a handler's bundle drops the schemas it does not
+// import instead of building all of them at cold start (about 1 ms each here).
+
 const name = (what: string) =>
   z
     .string({
@@ -12,64 +15,73 @@ const name = (what: string) =>
       z.maxLength(100, `${what} must be at most 100 characters`),
     );
 
-export const CreateIntegrationBody = z.object({
-  name: name('name'),
-  requireTimestamp: z.optional(z.boolean('requireTimestamp must be true or false')),
-});
+export const CreateIntegrationBody = /* @__PURE__ */ (() =>
+  z.object({
+    name: name('name'),
+    requireTimestamp: z.optional(z.boolean('requireTimestamp must be true or false')),
+  }))();
 
-export const CreateKeyBody = z.object({ name: name('name') });
+export const CreateKeyBody = /* @__PURE__ */ (() => z.object({ name: name('name') }))();
 
-export const RotateKeyBody = z.object({
-  name: z.optional(name('name')),
-  overlapSeconds: z.optional(
-    z
-      .int('overlapSeconds must be whole seconds')
-      .check(
-        z.gte(0, 'overlapSeconds must be at least 0'),
-        z.lte(604_800, 'overlapSeconds must be at most 7 days'),
-      ),
-  ),
-});
-
-export const VerifySignatureInput = z.object({
-  apiKey: z.string('apiKey is required').check(z.maxLength(200, 'apiKey is too long')),
-  signature: z.string('signature is required').check(z.maxLength(200, 'signature is too long')),
-  body: z.string('body (base64) is required').check(z.regex(/^[A-Za-z0-9+/]*={0,2}$/, 'body must be base64')),
-  timestamp: z.optional(z.string('timestamp must be a string of unix seconds')),
-});
-
-export const SignWebhookInput = z.object({
-  integrationId: z
-    .string()
-    .check(z.regex(ID_PATTERNS.integration, 'integrationId must be an id like int_01J…')),
-  payload: z
-    .string('payload must be the exact body string')
-    .check(z.maxLength(1_048_576, 'payload is over 1 MiB')),
-  id: z.optional(
-    z.string().check(z.regex(/^[A-Za-z0-9_:-]{1,128}$/, 'id must be 1-128 of A-Z a-z 0-9 _ : -')),
-  ),
-});
-
-export const IntegrationParams = z.object({
-  integrationId: z
-    .string()
-    .check(z.regex(ID_PATTERNS.integration, 'must be an integration id like int_01J…')),
-});
-
-export const KeyParams = z.object({
-  integrationId: z
-    .string()
-    .check(z.regex(ID_PATTERNS.integration, 'must be an integration id like int_01J…')),
-  keyId: z.string().check(z.regex(ID_PATTERNS.key, 'must be a key id like key_01J…')),
-});
-
-export const PageQuery = z.object({
-  limit: z._default(
-    z.pipe(
-      z.string().check(z.regex(/^\d+$/, 'must be a whole number from 1 to 100')),
-      z.transform(Number).check(z.gte(1, 'must be at least 1'), z.lte(100, 'must be at most 100')),
+export const RotateKeyBody = /* @__PURE__ */ (() =>
+  z.object({
+    name: z.optional(name('name')),
+    overlapSeconds: z.optional(
+      z
+        .int('overlapSeconds must be whole seconds')
+        .check(
+          z.gte(0, 'overlapSeconds must be at least 0'),
+          z.lte(604_800, 'overlapSeconds must be at most 7 days'),
+        ),
     ),
-    25,
-  ),
-  cursor: z.optional(z.string().check(z.maxLength(2048, 'is too long'))),
-});
+  }))();
+
+export const VerifySignatureInput = /* @__PURE__ */ (() =>
+  z.object({
+    apiKey: z.string('apiKey is required').check(z.maxLength(200, 'apiKey is too long')),
+    signature: z.string('signature is required').check(z.maxLength(200, 'signature is too long')),
+    body: z
+      .string('body (base64) is required')
+      .check(z.regex(/^[A-Za-z0-9+/]*={0,2}$/, 'body must be base64')),
+    timestamp: z.optional(z.string('timestamp must be a string of unix seconds')),
+  }))();
+
+export const SignWebhookInput = /* @__PURE__ */ (() =>
+  z.object({
+    integrationId: z
+      .string()
+      .check(z.regex(ID_PATTERNS.integration, 'integrationId must be an id like int_01J…')),
+    payload: z
+      .string('payload must be the exact body string')
+      .check(z.maxLength(1_048_576, 'payload is over 1 MiB')),
+    id: z.optional(
+      z.string().check(z.regex(/^[A-Za-z0-9_:-]{1,128}$/, 'id must be 1-128 of A-Z a-z 0-9 _ : -')),
+    ),
+  }))();
+
+export const IntegrationParams = /* @__PURE__ */ (() =>
+  z.object({
+    integrationId: z
+      .string()
+      .check(z.regex(ID_PATTERNS.integration, 'must be an integration id like int_01J…')),
+  }))();
+
+export const KeyParams = /* @__PURE__ */ (() =>
+  z.object({
+    integrationId: z
+      .string()
+      .check(z.regex(ID_PATTERNS.integration, 'must be an integration id like int_01J…')),
+    keyId: z.string().check(z.regex(ID_PATTERNS.key, 'must be a key id like key_01J…')),
+  }))();
+
+export const PageQuery = /* @__PURE__ */ (() =>
+  z.object({
+    limit: z._default(
+      z.pipe(
+        z.string().check(z.regex(/^\d+$/, 'must be a whole number from 1 to 100')),
+        z.transform(Number).check(z.gte(1, 'must be at least 1'), z.lte(100, 'must be at most 100')),
+      ),
+      25,
+    ),
+    cursor: z.optional(z.string().check(z.maxLength(2048, 'is too long'))),
+  }))();
