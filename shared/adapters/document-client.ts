@@ -81,7 +81,23 @@ export interface DocumentClient {
 
 const MARSHALL = { removeUndefinedValues: true, convertClassInstanceToMap: false } as const;
 const toWire = (value: Item) => marshall(value, MARSHALL) as Item;
-const fromWire = (value: unknown) => unmarshall(value as Parameters<typeof unmarshall>[0]);
+/** The JSON protocol carries binary attributes as base64 text; the marshaller expects bytes. */
+function decodeBinary(value: unknown): unknown {
+  if (!value || typeof value !== 'object') return value;
+  const attribute = value as Record<string, unknown>;
+  if (typeof attribute.B === 'string') return { B: Buffer.from(attribute.B, 'base64') };
+  if (Array.isArray(attribute.BS)) return { BS: attribute.BS.map((b) => Buffer.from(String(b), 'base64')) };
+  if (Array.isArray(attribute.L)) return { L: attribute.L.map(decodeBinary) };
+  if (attribute.M && typeof attribute.M === 'object') return { M: decodeItem(attribute.M as Item) };
+  return value;
+}
+
+function decodeItem(item: Item): Item {
+  return Object.fromEntries(Object.entries(item).map(([name, value]) => [name, decodeBinary(value)]));
+}
+
+const fromWire = (value: unknown) =>
+  unmarshall(decodeItem(value as Item) as Parameters<typeof unmarshall>[0]);
 
 /** Marshals the value-carrying fields of one request or transaction entry. */
 function wire<T extends object>(input: T): Item {

@@ -1,4 +1,4 @@
-import { ConflictError, RetryableError, ValidationError } from '../domain/errors.js';
+import { ConflictError, IntegrityError, RetryableError, ValidationError } from '../domain/errors.js';
 import { ID_PATTERNS } from '../domain/ids.js';
 import type { AuditEvent, Credential, Integration, KeyRecord, Page, SigningEntry } from '../domain/model.js';
 import type { KeyStore, RevealOutcome, RevokeOutcome } from '../domain/ports.js';
@@ -10,6 +10,7 @@ import {
   type QueryInput,
   type TransactWriteInput,
 } from './document-client.js';
+import { packSealed, unpackSealed } from './kms-envelope.js';
 
 /**
  * Single-table layout. Every tenant item lives under its account's partition, so no query can cross
@@ -79,6 +80,35 @@ function isConditionFailure(error: unknown, index?: number): boolean {
   return index === undefined
     ? codes.includes('ConditionalCheckFailed')
     : codes[index] === 'ConditionalCheckFailed';
+}
+
+/**
+ * Sealed values (display copies, signing copies) are stored as bytes, not as their base64url text: a
+ * quarter less item size, and so fewer write units, most of all on the verification record.
+ */
+function unpack(value: unknown): string {
+  if (value instanceof Uint8Array) return unpackSealed(value);
+  if (typeof value === 'string') return value;
+  throw new IntegrityError('Stored ciphertext has an unknown form');
+}
+
+const storedEntry = (entry: SigningEntry): Item => ({ ...entry, signing: packSealed(entry.signing) });
+const entryOf = (stored: Item): SigningEntry => ({
+  ...(stored as unknown as SigningEntry),
+  signing: unpack(stored.signing),
+});
+
+function keyOf(item: Item): KeyRecord {
+  const key = strip<KeyRecord>(item);
+  if (key.displayCiphertext !== undefined) key.displayCiphertext = unpack(key.displayCiphertext);
+  return key;
+}
+
+function credentialOf(item: Item): Credential {
+  const credential = strip<Credential>(item);
+  const keys = credential.keys as unknown as Record<string, Item>;
+  credential.keys = Object.fromEntries(Object.entries(keys).map(([id, entry]) => [id, entryOf(entry)]));
+  return credential;
 }
 
 /** An audit event as its item stores it: the account and integration are the item's own. */
@@ -156,6 +186,7 @@ export function createDynamoStore({
     sk: TableKeys.key(key.integrationId, key.id),
     type: 'key',
     ...key,
+    ...(key.displayCiphertext === undefined ? {} : { displayCiphertext: packSealed(key.displayCiphertext) }),
     [AUDIT_ATTRIBUTE]: { [event.id]: storedEvent(event) },
   });
 
@@ -182,7 +213,7 @@ export function createDynamoStore({
       Key: { pk: TableKeys.account(accountId), sk: TableKeys.key(integrationId, keyId) },
       ConsistentRead: true,
     });
-    return item ? strip<KeyRecord>(item) : undefined;
+    return item ? keyOf(item) : undefined;
   }
 
   async function query<T>(input: QueryInput): Promise<Page<T>> {
@@ -248,12 +279,12 @@ export function createDynamoStore({
 
   return {
     async createIntegration({ integration, firstKey, audit }) {
-      const credential: Credential = {
+      const credential = {
         apiKey: integration.apiKey,
         accountId: integration.accountId,
         integrationId: integration.id,
         requireTimestamp: integration.requireTimestamp,
-        keys: { [firstKey.key.id]: firstKey.signing },
+        keys: { [firstKey.key.id]: storedEntry(firstKey.signing) },
       };
       await transact({
         TransactItems: [
@@ -309,7 +340,7 @@ export function createDynamoStore({
                 ConditionExpression: 'accountId = :account AND size(#keys) < :max',
                 ExpressionAttributeNames: { '#keys': 'keys', '#keyId': key.id },
                 ExpressionAttributeValues: {
-                  ':entry': signing,
+                  ':entry': storedEntry(signing),
                   ':account': key.accountId,
                   ':max': maxUsableKeys,
                 },
@@ -332,7 +363,7 @@ export function createDynamoStore({
 
     async listKeys(accountId, integrationId) {
       const items = await queryPrefix(TableKeys.account(accountId), TableKeys.keyPrefix(integrationId));
-      return items.map((item) => strip<KeyRecord>(item));
+      return items.map(keyOf);
     },
 
     async commitReveal(input): Promise<RevealOutcome> {
@@ -401,7 +432,7 @@ export function createDynamoStore({
                         sk: TableKeys.retired(key.id),
                         type: 'retired-key',
                         keyId: key.id,
-                        ...retire,
+                        ...storedEntry(retire),
                         status: 'revoked',
                         [TTL_ATTRIBUTE]: Math.floor(forgetAt.getTime() / 1000),
                       },
@@ -480,7 +511,7 @@ export function createDynamoStore({
                   '#status': 'status',
                 },
                 ExpressionAttributeValues: {
-                  ':entry': successor.signing,
+                  ':entry': storedEntry(successor.signing),
                   ':expiring': 'expiring',
                   ':expiresAt': expiresAt,
                   ':account': previous.accountId,
@@ -546,10 +577,8 @@ export function createDynamoStore({
       const items = await queryPrefix(TableKeys.credential(apiKey), TableKeys.retiredPrefix);
       const retired: Record<string, SigningEntry> = {};
       for (const item of items) {
-        const { keyId, name, status, createdAt, signing, expiresAt } = strip<
-          SigningEntry & { keyId: string }
-        >(item);
-        retired[keyId] = { name, status, createdAt, signing, expiresAt };
+        const { keyId, name, status, createdAt, signing, expiresAt } = strip<Item>(item);
+        retired[String(keyId)] = entryOf({ name, status, createdAt, signing, expiresAt });
       }
       return retired;
     },
@@ -560,7 +589,7 @@ export function createDynamoStore({
         Key: { pk: TableKeys.credential(apiKey), sk: TableKeys.credentialSort },
         ConsistentRead: true,
       });
-      return item ? strip<Credential>(item) : undefined;
+      return item ? credentialOf(item) : undefined;
     },
   };
 }

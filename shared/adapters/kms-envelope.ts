@@ -25,6 +25,42 @@ function mapKmsError(error: unknown): never {
 }
 
 /**
+ * The same sealed value as bytes, for storage: DynamoDB bills binary attributes by their raw length,
+ * a quarter less than the base64url text. Layout: version (1), data key length (2, big-endian), data key,
+ * IV length (1), IV, ciphertext + tag.
+ */
+export function packSealed(sealed: string): Uint8Array {
+  const [version, encryptedKey, iv, body, ...extra] = sealed.split('.');
+  if (version !== VERSION || !encryptedKey || !iv || !body || extra.length > 0) {
+    throw new IntegrityError('Unknown ciphertext format');
+  }
+  const key = Buffer.from(encryptedKey, 'base64url');
+  const nonce = Buffer.from(iv, 'base64url');
+  const head = Buffer.alloc(4);
+  head.writeUInt8(1, 0);
+  head.writeUInt16BE(key.length, 1);
+  head.writeUInt8(nonce.length, 3);
+  return Buffer.concat([head.subarray(0, 3), key, head.subarray(3), nonce, Buffer.from(body, 'base64url')]);
+}
+
+export function unpackSealed(packed: Uint8Array): string {
+  const bytes = Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength);
+  if (bytes.length < 4 || bytes.readUInt8(0) !== 1) throw new IntegrityError('Unknown ciphertext format');
+  const keyLength = bytes.readUInt16BE(1);
+  const ivAt = 3 + keyLength;
+  if (bytes.length < ivAt + 1) throw new IntegrityError('Unknown ciphertext format');
+  const ivLength = bytes.readUInt8(ivAt);
+  const bodyAt = ivAt + 1 + ivLength;
+  if (bytes.length <= bodyAt) throw new IntegrityError('Unknown ciphertext format');
+  return [
+    VERSION,
+    bytes.subarray(3, ivAt).toString('base64url'),
+    bytes.subarray(ivAt + 1, bodyAt).toString('base64url'),
+    bytes.subarray(bodyAt).toString('base64url'),
+  ].join('.');
+}
+
+/**
  * Envelope encryption: one KMS data key (AES-256) per ciphertext, AES-256-GCM with a random 96-bit IV,
  * and the encryption context both sent to KMS and used as the GCM AAD. KMS refuses a data key under
  * another context; GCM then checks the context a second time. Data keys are zeroed after use.

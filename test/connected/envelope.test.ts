@@ -67,6 +67,8 @@ describe('envelope encryption through the real KMS client and the KMS stand-in',
         }),
       );
       expect(generated.Plaintext).toHaveLength(32);
+      // Sized like AWS KMS's own blob for a 32-byte data key, so stored items weigh what they do on AWS.
+      expect(generated.CiphertextBlob).toHaveLength(184);
       const opened = await sdk.send(
         new DecryptCommand({ CiphertextBlob: generated.CiphertextBlob, EncryptionContext: { a: '1' } }),
       );

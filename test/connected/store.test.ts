@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TableKeys } from '../../shared/adapters/dynamodb.js';
+import { unpackSealed } from '../../shared/adapters/kms-envelope.js';
 import {
   ConflictError,
   IntegrityError,
@@ -34,7 +35,11 @@ describe('create integration (one transaction against DynamoDB Local)', () => {
     const { integration, key } = await service.createIntegration(engines.deps, alice, { name: 'Backend' });
     expect(key).toMatchObject({ origin: 'auto-generated', status: 'active', viewable: true });
     const stored = await rawKey('acme', integration.id, key.id);
-    expect(stored?.displayCiphertext).toMatch(/^v1\./);
+    // Stored as bytes (a quarter smaller than the text form), and the same sealed value.
+    const packed = stored?.displayCiphertext;
+    if (!(packed instanceof Uint8Array)) throw new Error('display copy not stored as bytes');
+    expect(unpackSealed(packed)).toMatch(/^v1\.[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(packed.length).toBeLessThan(unpackSealed(packed).length * 0.8);
     const credential = await engines.store.getCredential(integration.apiKey);
     expect(credential).toMatchObject({ accountId: 'acme', integrationId: integration.id });
     expect(Object.keys(credential?.keys ?? {})).toEqual([key.id]);
@@ -208,7 +213,7 @@ describe('reveal (conditional transaction against DynamoDB Local)', () => {
     } finally {
       engines.kms.setFault('none');
     }
-    expect((await rawKey('acme', integration.id, key.id))?.displayCiphertext).toMatch(/^v1\./);
+    expect((await rawKey('acme', integration.id, key.id))?.displayCiphertext).toBeInstanceOf(Uint8Array);
     const audit = await service.listAudit(engines.deps, alice, integration.id, { limit: 10 });
     expect(audit.items.some((e) => e.action === 'key.revealed')).toBe(false);
     await expect(service.revealKey(engines.deps, alice, integration.id, key.id)).resolves.toMatchObject({
@@ -228,7 +233,7 @@ describe('reveal (conditional transaction against DynamoDB Local)', () => {
     await expect(service.revealKey(engines.deps, alice, b.integration.id, b.key.id)).rejects.toBeInstanceOf(
       IntegrityError,
     );
-    expect((await rawKey('acme', b.integration.id, b.key.id))?.displayCiphertext).toBe(
+    expect((await rawKey('acme', b.integration.id, b.key.id))?.displayCiphertext).toEqual(
       itemA?.displayCiphertext,
     );
   });
