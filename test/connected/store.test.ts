@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Interceptor, interceptors } from '../../shared/adapters/aws-json.js';
 import { TableKeys } from '../../shared/adapters/dynamodb.js';
 import { unpackSealed } from '../../shared/adapters/kms-envelope.js';
 import {
@@ -401,5 +402,40 @@ describe('audit trail (events written by the change itself, into the item it con
     // The raw item carries them, each under its own id.
     const raw = await rawKey('auditor2', integration.id, key.id);
     expect(Object.keys((raw?.audit as object) ?? {})).toHaveLength(3);
+  });
+});
+
+describe('write shapes the cost budgets rest on (issue #5)', () => {
+  async function callsDuring<T>(work: () => Promise<T>) {
+    const calls: { service: string; operation: string; items?: number }[] = [];
+    const intercept: Interceptor = async (call, next) => {
+      const items = (call.input as { TransactItems?: unknown[] }).TransactItems?.length;
+      calls.push({ service: call.service, operation: call.operation, ...(items ? { items } : {}) });
+      return next();
+    };
+    interceptors.push(intercept);
+    try {
+      await work();
+    } finally {
+      interceptors.splice(interceptors.indexOf(intercept), 1);
+    }
+    return calls;
+  }
+
+  it('a reveal is one read, one decrypt and one single-item write; a created key one two-item transaction', async () => {
+    const owner = actor('shapes', 'sam');
+    const { integration, key } = await service.createIntegration(engines.deps, owner, { name: 'S' });
+    expect(await callsDuring(() => service.revealKey(engines.deps, owner, integration.id, key.id))).toEqual([
+      { service: 'dynamodb', operation: 'GetItem' },
+      { service: 'kms', operation: 'Decrypt' },
+      { service: 'dynamodb', operation: 'UpdateItem' },
+    ]);
+    const created = await callsDuring(() =>
+      service.createKey(engines.deps, owner, integration.id, { name: 'k' }),
+    );
+    expect(created.filter((call) => call.operation === 'TransactWriteItems')).toEqual([
+      { service: 'dynamodb', operation: 'TransactWriteItems', items: 2 },
+    ]);
+    expect(created.filter((call) => call.service === 'kms')).toHaveLength(1);
   });
 });
