@@ -1,0 +1,87 @@
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAwsJsonClient } from '../../shared/adapters/aws-json.js';
+import { createDocumentClient } from '../../shared/adapters/document-client.js';
+import { createDynamoStore } from '../../shared/adapters/dynamodb.js';
+import { packSealed } from '../../shared/adapters/kms-envelope.js';
+import { RetryableError } from '../../shared/domain/errors.js';
+import type { KeyRecord } from '../../shared/domain/model.js';
+import { awsError, startFakeAws } from '../support/fake-aws.js';
+
+// The reveal commit's handling of answers DynamoDB Local cannot be made to give on cue: a single-item
+// write refused because a transaction held the item (TransactionConflictException).
+let peer: Awaited<ReturnType<typeof startFakeAws>>;
+beforeAll(async () => {
+  peer = await startFakeAws();
+});
+afterAll(() => peer.close());
+
+const key: KeyRecord = {
+  id: 'key_01M8STXNSD4ZY5FGN1KN4W6R3F',
+  accountId: 'acme',
+  integrationId: 'int_01M8STXNSD0WK015E9HDB2KRD3',
+  name: 'k',
+  origin: 'auto-generated',
+  status: 'active',
+  hint: 'ssk_…abcd',
+  createdAt: '2026-12-01T00:00:00.000Z',
+  createdBy: 'alice',
+  displayCiphertext: 'v1.AAAA.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA',
+};
+const store = () =>
+  createDynamoStore({
+    client: createDocumentClient(
+      createAwsJsonClient({
+        service: 'dynamodb',
+        region: 'us-east-1',
+        endpoint: peer.endpoint,
+        credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      }),
+    ),
+    tableName: 't',
+  });
+const input = {
+  key,
+  revealId: '11111111-1111-4111-8111-111111111111',
+  viewedBy: 'bob',
+  viewedAt: '2026-12-01T00:00:01.000Z',
+  audit: {
+    id: 'evt_01M8STXNSD4ZY5FGN1KN4W6R3G',
+    accountId: 'acme',
+    integrationId: key.integrationId,
+    keyId: key.id,
+    action: 'key.revealed' as const,
+    actor: 'bob',
+    at: '2026-12-01T00:00:01.000Z',
+    requestId: 'r',
+    sourceIp: '198.51.100.1',
+  },
+};
+// As DynamoDB sends it: the display copy is a binary attribute, base64 on the wire.
+const { displayCiphertext, ...rest } = key;
+const stillViewable = {
+  Item: {
+    ...marshall(rest),
+    displayCiphertext: { B: Buffer.from(packSealed(displayCiphertext ?? '')).toString('base64') },
+  },
+};
+const conflict = { status: 400, body: awsError('TransactionConflictException', 'Transaction is ongoing') };
+
+describe('reveal commit against a write conflict', () => {
+  it('re-reads and retries when a transaction held the key, then commits once', async () => {
+    let updates = 0;
+    peer.answer((call) => {
+      if (call.operation === 'GetItem') return { body: stillViewable };
+      updates++;
+      return updates === 1 ? conflict : { body: {} };
+    });
+    await expect(store().commitReveal(input)).resolves.toEqual({ status: 'committed' });
+    expect(peer.calls.map((call) => call.operation)).toEqual(['UpdateItem', 'GetItem', 'UpdateItem']);
+  });
+
+  it('answers retryable (503) when the conflict outlasts its retries, and the key stays viewable', async () => {
+    peer.answer((call) => (call.operation === 'GetItem' ? { body: stillViewable } : conflict));
+    await expect(store().commitReveal(input)).rejects.toBeInstanceOf(RetryableError);
+    expect(peer.calls.filter((call) => call.operation === 'UpdateItem')).toHaveLength(4);
+  });
+});
