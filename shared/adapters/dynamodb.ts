@@ -168,7 +168,7 @@ function decodeCursor(cursor: string | undefined, prefix: string): Item | undefi
 export interface DynamoStoreOptions {
   client: DocumentClient;
   tableName: string;
-  /** How often a reveal retries a transaction that lost to a concurrent one before answering 503. */
+  /** How often a reveal retries a commit that a concurrent transaction held off before answering 503. */
   revealConflictRetries?: number;
 }
 
