@@ -93,7 +93,7 @@ export const routes: RouteSpec[] = [
     path: '/integrations/{integrationId}/keys',
     handler: 'list-keys',
     summary: "List an integration's keys: metadata only, never a secret",
-    access: { dynamodb: READ },
+    access: { dynamodb: ['dynamodb:Query'] },
     request: { params: S.IntegrationParams },
     responses: { 200: { description: 'The keys', schema: R.KeyList } },
   },
@@ -122,7 +122,7 @@ export const routes: RouteSpec[] = [
     handler: 'reveal-key',
     summary: 'Reveal an auto-generated key: succeeds exactly once for the whole account',
     access: {
-      dynamodb: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+      dynamodb: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       kmsDecrypt: ['display'],
     },
     request: { params: S.KeyParams },

@@ -1,0 +1,190 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { type AwsCall, type Interceptor, interceptors } from '../../shared/adapters/aws-json.js';
+import { type Access, internalFunctions, routes } from '../../shared/routes.js';
+import { connectedEngines } from '../support/engines.js';
+
+/**
+ * Invariant 6, from the other side of the IAM policy: every function is run in process against the real
+ * engines, its AWS calls are recorded, and what it does must be exactly what its route-table entry
+ * (from which the CDK app writes its IAM policy) allows. A call outside it would be AccessDenied on AWS;
+ * an allowance it never uses is privilege it should not hold.
+ */
+let engines: Awaited<ReturnType<typeof connectedEngines>>;
+const used = new Map<string, Set<string>>();
+let current: string | undefined;
+
+/** The IAM actions (and KMS purposes) one call needs. TransactWriteItems is authorised per item. */
+function permissionsOf(call: AwsCall): string[] {
+  const input = call.input as {
+    IndexName?: string;
+    TransactItems?: Record<string, unknown>[];
+    EncryptionContext?: { purpose?: string };
+  };
+  if (call.service === 'kms') {
+    const kind = call.operation === 'Decrypt' ? 'kmsDecrypt' : 'kmsGenerate';
+    return [`${kind}:${input.EncryptionContext?.purpose ?? '(none)'}`];
+  }
+  if (call.operation === 'TransactWriteItems') {
+    const action = {
+      Put: 'PutItem',
+      Update: 'UpdateItem',
+      Delete: 'DeleteItem',
+      ConditionCheck: 'ConditionCheckItem',
+    };
+    return (input.TransactItems ?? []).flatMap((entry) =>
+      Object.keys(entry).map((kind) => `dynamodb:${action[kind as keyof typeof action]}`),
+    );
+  }
+  return [`dynamodb:${call.operation}`, ...(input.IndexName ? ['dynamodb:index'] : [])];
+}
+
+function allowed(access: Access): string[] {
+  return [
+    ...access.dynamodb,
+    ...(access.dynamodbIndex ? ['dynamodb:index'] : []),
+    ...(access.kmsGenerate ?? []).map((purpose) => `kmsGenerate:${purpose}`),
+    ...(access.kmsDecrypt ?? []).map((purpose) => `kmsDecrypt:${purpose}`),
+  ].sort();
+}
+
+const record: Interceptor = async (call, next) => {
+  if (current) {
+    const set = used.get(current) ?? new Set<string>();
+    for (const permission of permissionsOf(call)) set.add(permission);
+    used.set(current, set);
+  }
+  return next();
+};
+
+type Handler = (
+  event: unknown,
+  context: unknown,
+) => Promise<{ statusCode?: number; body?: string } & Record<string, unknown>>;
+const handlers = new Map<string, Handler>();
+
+async function run(name: string, event: unknown) {
+  let handler = handlers.get(name);
+  if (!handler) {
+    handler = ((await import(`../../functions/${name}.ts`)) as { handler: Handler }).handler;
+    handlers.set(name, handler);
+  }
+  current = name;
+  try {
+    return await handler(event, { awsRequestId: randomUUID(), functionName: name });
+  } finally {
+    current = undefined;
+  }
+}
+
+function apiEvent(routeKey: string, params: Record<string, string> = {}, body?: unknown, headers = {}) {
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: '/',
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', ...headers },
+    pathParameters: params,
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    isBase64Encoded: false,
+    requestContext: {
+      requestId: randomUUID(),
+      routeKey,
+      http: { method: routeKey.split(' ')[0], path: '/', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1' },
+      authorizer: { jwt: { claims: { sub: 'pat', account_id: 'least-privilege', roles: '[admin]' } } },
+    },
+  };
+}
+
+beforeAll(async () => {
+  engines = await connectedEngines();
+  vi.stubEnv('TABLE_NAME', engines.tableName);
+  vi.stubEnv('KMS_KEY_ID', engines.kms.keyArn);
+  vi.stubEnv('AWS_REGION', 'us-east-1');
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', inject('dynamodbEndpoint'));
+  vi.stubEnv('AWS_ENDPOINT_URL_KMS', engines.kms.endpoint);
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'ERROR');
+  vi.stubEnv('LAST_USED_INTERVAL_SECONDS', '0');
+  interceptors.push(record);
+});
+
+afterAll(async () => {
+  interceptors.splice(interceptors.indexOf(record), 1);
+  vi.unstubAllEnvs();
+  await engines.close();
+});
+
+describe('least privilege, observed', () => {
+  it('every function makes exactly the AWS calls its IAM policy allows', async () => {
+    const json = (response: { body?: string }) => JSON.parse(response.body ?? '{}');
+    const created = json(await run('create-integration', apiEvent('POST /integrations', {}, { name: 'LP' })));
+    const integrationId: string = created.integration.id;
+    const apiKey: string = created.integration.apiKey;
+    const keyParams = { integrationId, keyId: created.key.id as string };
+
+    expect((await run('list-integrations', apiEvent('GET /integrations'))).statusCode).toBe(200);
+    expect(
+      (await run('get-integration', apiEvent('GET /integrations/{integrationId}', { integrationId })))
+        .statusCode,
+    ).toBe(200);
+    expect(
+      (await run('list-keys', apiEvent('GET /integrations/{integrationId}/keys', { integrationId })))
+        .statusCode,
+    ).toBe(200);
+    const added = json(
+      await run(
+        'create-key',
+        apiEvent('POST /integrations/{integrationId}/keys', { integrationId }, { name: 'k2' }),
+      ),
+    );
+    expect((await run('reveal-key', apiEvent('POST …/reveal', keyParams))).statusCode).toBe(200);
+    const rotated = json(
+      await run('rotate-key', apiEvent('POST …/rotate', { integrationId, keyId: added.key.id }, {})),
+    );
+    expect(rotated.secret).toMatch(/^ssk_/);
+    expect((await run('revoke-key', apiEvent('DELETE …', keyParams))).statusCode).toBe(200);
+    expect((await run('list-audit', apiEvent('GET …/audit', { integrationId }))).statusCode).toBe(200);
+
+    // Signatures: a good one (records lastUsedAt), and one no usable key matches (looks up retired keys).
+    const body = '{"event":"ping"}';
+    const good = createHmac('sha256', rotated.secret).update(body).digest('hex');
+    const bad = 'f'.repeat(64);
+    for (const signature of [good, bad]) {
+      await run('verify-signature', { apiKey, signature, body: Buffer.from(body).toString('base64') });
+      await run(
+        'signature-check',
+        apiEvent('POST /signature-check', {}, body, {
+          'x-auth-client': apiKey,
+          'x-hmac-signature': signature,
+        }),
+      );
+    }
+    const signed = await run('sign-webhook', { integrationId, payload: body });
+    expect(signed).toHaveProperty('headers');
+
+    const specs = [...routes, ...internalFunctions].filter((spec) => used.has(spec.handler));
+    expect(specs.map((spec) => spec.handler).sort()).toEqual(
+      [
+        'create-integration',
+        'list-integrations',
+        'get-integration',
+        'list-keys',
+        'create-key',
+        'reveal-key',
+        'rotate-key',
+        'revoke-key',
+        'list-audit',
+        'verify-signature',
+        'signature-check',
+        'sign-webhook',
+      ].sort(),
+    );
+    const observed = Object.fromEntries(
+      specs.map((spec) => [spec.handler, [...(used.get(spec.handler) ?? [])].sort()]),
+    );
+    const granted = Object.fromEntries(specs.map((spec) => [spec.handler, allowed(spec.access)]));
+    expect(observed).toEqual(granted);
+  }, 60_000);
+});
