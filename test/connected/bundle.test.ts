@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BUNDLE } from '../../infra/bundling.js';
 import { ROOT } from '../../infra/function.js';
-import { connectedEngines } from '../support/engines.js';
+import { connectedEngines, stubFunctionEnv } from '../support/engines.js';
 
 /**
  * The deployable artifact, not the source: functions bundled exactly as the CDK app bundles them (ESM,
@@ -38,15 +38,7 @@ async function bundle(handler: string) {
 
 beforeAll(async () => {
   engines = await connectedEngines();
-  vi.stubEnv('TABLE_NAME', engines.tableName);
-  vi.stubEnv('KMS_KEY_ID', engines.kms.keyArn);
-  vi.stubEnv('AWS_REGION', 'us-east-1');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'bundletest');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'bundletest');
-  vi.stubEnv('AWS_SESSION_TOKEN', 'bundletest');
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', inject('dynamodbEndpoint'));
-  vi.stubEnv('AWS_ENDPOINT_URL_KMS', engines.kms.endpoint);
-  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'ERROR');
+  stubFunctionEnv(engines, 'bundletest');
 });
 
 afterAll(async () => {
@@ -100,8 +92,8 @@ describe('bundled functions', () => {
       expect(response.statusCode).toBe(500);
       expect(response.body).not.toContain('credential');
     } finally {
-      vi.stubEnv('AWS_ACCESS_KEY_ID', 'bundletest');
-      vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'bundletest');
+      vi.stubEnv('AWS_ACCESS_KEY_ID', 'functiontest');
+      vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'functiontest');
     }
   }, 60_000);
 });

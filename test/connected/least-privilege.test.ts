@@ -1,8 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type AwsCall, type Interceptor, interceptors } from '../../shared/adapters/aws-json.js';
 import { type Access, internalFunctions, routes } from '../../shared/routes.js';
-import { connectedEngines } from '../support/engines.js';
+import { connectedEngines, stubFunctionEnv } from '../support/engines.js';
 
 /**
  * Invariant 6, from the other side of the IAM policy: every function is run in process against the real
@@ -98,14 +98,7 @@ function apiEvent(routeKey: string, params: Record<string, string> = {}, body?: 
 
 beforeAll(async () => {
   engines = await connectedEngines();
-  vi.stubEnv('TABLE_NAME', engines.tableName);
-  vi.stubEnv('KMS_KEY_ID', engines.kms.keyArn);
-  vi.stubEnv('AWS_REGION', 'us-east-1');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', inject('dynamodbEndpoint'));
-  vi.stubEnv('AWS_ENDPOINT_URL_KMS', engines.kms.endpoint);
-  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'ERROR');
+  stubFunctionEnv(engines);
   vi.stubEnv('LAST_USED_INTERVAL_SECONDS', '0');
   interceptors.push(record);
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { inject } from 'vitest';
+import { inject, vi } from 'vitest';
 import { type KmsStandIn, startKmsStandIn } from '../../local/kms-standin.js';
 import { ensureTable } from '../../local/table.js';
 import { createAwsJsonClient } from '../../shared/adapters/aws-json.js';
@@ -53,4 +53,20 @@ export async function connectedEngines() {
 
 export function actor(accountId: string, userId: string, role: Role = 'admin'): Actor {
   return { accountId, userId, roles: [role], requestId: randomUUID(), sourceIp: '127.0.0.1' };
+}
+
+/**
+ * The environment a Lambda hands a function, pointed at the connected engines: for tests that load
+ * handler modules (or their bundles) in process. Undo with vi.unstubAllEnvs().
+ */
+export function stubFunctionEnv(engines: { tableName: string; kms: KmsStandIn }, sessionToken?: string) {
+  vi.stubEnv('TABLE_NAME', engines.tableName);
+  vi.stubEnv('KMS_KEY_ID', engines.kms.keyArn);
+  vi.stubEnv('AWS_REGION', 'us-east-1');
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'functiontest');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'functiontest');
+  if (sessionToken) vi.stubEnv('AWS_SESSION_TOKEN', sessionToken);
+  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', inject('dynamodbEndpoint'));
+  vi.stubEnv('AWS_ENDPOINT_URL_KMS', engines.kms.endpoint);
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'ERROR');
 }
