@@ -20,9 +20,9 @@ const ENV = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 
-function timeNode(file: string): number {
+function timeNode(node: string, file: string): number {
   const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, [file], { env: ENV, stdio: ['ignore', 'ignore', 'pipe'] });
+  const result = spawnSync(node, [file], { env: ENV, stdio: ['ignore', 'ignore', 'pipe'] });
   const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.status !== 0)
     throw new Error(`${file} failed to load: ${result.stderr.toString().slice(0, 500)}`);
@@ -33,16 +33,20 @@ function timeNode(file: string): number {
  * Module init: median wall time of fresh `node` processes that import the bundle, minus the median of
  * an empty `node` start, both sampled side by side (interleaved) in the same run.
  */
-export function measureInit(bundles: { handler: string; file: string }[], runs = 15): Map<string, number> {
+export function measureInit(
+  bundles: { handler: string; file: string }[],
+  runs = 15,
+  node = process.execPath,
+): Map<string, number> {
   const empty = join(OUT, 'empty.mjs');
   writeFileSync(empty, '');
   const samples = new Map<string, number[]>(bundles.map((b) => [b.handler, []]));
   const baseline: number[] = [];
-  timeNode(empty); // warm the file system cache
+  timeNode(node, empty); // warm the file system cache
   for (let run = 0; run < runs; run++) {
     for (const bundle of bundles) {
-      baseline.push(timeNode(empty));
-      samples.get(bundle.handler)?.push(timeNode(bundle.file));
+      baseline.push(timeNode(node, empty));
+      samples.get(bundle.handler)?.push(timeNode(node, bundle.file));
     }
   }
   const base = median(baseline);
