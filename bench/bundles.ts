@@ -40,6 +40,7 @@ export async function bundleAll(): Promise<BundleFigures[]> {
       minify: BUNDLE.minify,
       sourcemap: false,
       banner: { js: BUNDLE.banner },
+      alias: { ...BUNDLE.alias },
       metafile: true,
       logLevel: 'error',
     });

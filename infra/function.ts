@@ -98,6 +98,9 @@ export class ServiceFunction extends Construct {
         bundleAwsSDK: true,
         forceDockerBundling: false,
         banner: BUNDLE.banner,
+        esbuildArgs: Object.fromEntries(
+          Object.entries(BUNDLE.alias).map(([from, to]) => [`--alias:${from}`, to]),
+        ),
       },
     });
 

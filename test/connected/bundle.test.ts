@@ -29,6 +29,7 @@ async function bundle(handler: string) {
     mainFields: [...BUNDLE.mainFields],
     minify: BUNDLE.minify,
     banner: { js: BUNDLE.banner },
+    alias: { ...BUNDLE.alias },
     logLevel: 'error',
   });
   return (await import(pathToFileURL(outfile).href)) as {

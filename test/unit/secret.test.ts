@@ -1,12 +1,19 @@
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { generateSecret, isWellFormedSecret, secretHint } from '../../shared/domain/secret.js';
+import { crc32, generateSecret, isWellFormedSecret, secretHint } from '../../shared/domain/secret.js';
 
 describe('secret format', () => {
   it('is ssk_ + 43 base62 body characters + a 6-character checksum, and validates', () => {
     const secret = generateSecret();
     expect(secret).toMatch(/^ssk_[0-9A-Za-z]{49}$/);
     expect(isWellFormedSecret(secret)).toBe(true);
+  });
+
+  it('computes the checksum exactly as the CRC-32 of zlib does, for any text', () => {
+    expect(crc32('')).toBe(0);
+    expect(crc32('123456789')).toBe(0xcbf43926); // the CRC-32 check value
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (text) => crc32(text) === zlibCrc32(text)));
   });
 
   it('never repeats across many draws (256 bits from the CSPRNG)', () => {
