@@ -30,17 +30,23 @@ function mapKmsError(error: unknown): never {
  * IV length (1), IV, ciphertext + tag.
  */
 export function packSealed(sealed: string): Uint8Array {
+  const { encryptedKey, iv, body } = parseSealed(sealed);
+  const keyLength = Buffer.alloc(2);
+  keyLength.writeUInt16BE(encryptedKey.length);
+  return Buffer.concat([Buffer.of(1), keyLength, encryptedKey, Buffer.of(iv.length), iv, body]);
+}
+
+/** The parts of a sealed value (text form), checked for shape. */
+function parseSealed(sealed: string): { encryptedKey: Buffer; iv: Buffer; body: Buffer } {
   const [version, encryptedKey, iv, body, ...extra] = sealed.split('.');
   if (version !== VERSION || !encryptedKey || !iv || !body || extra.length > 0) {
     throw new IntegrityError('Unknown ciphertext format');
   }
-  const key = Buffer.from(encryptedKey, 'base64url');
-  const nonce = Buffer.from(iv, 'base64url');
-  const head = Buffer.alloc(4);
-  head.writeUInt8(1, 0);
-  head.writeUInt16BE(key.length, 1);
-  head.writeUInt8(nonce.length, 3);
-  return Buffer.concat([head.subarray(0, 3), key, head.subarray(3), nonce, Buffer.from(body, 'base64url')]);
+  return {
+    encryptedKey: Buffer.from(encryptedKey, 'base64url'),
+    iv: Buffer.from(iv, 'base64url'),
+    body: Buffer.from(body, 'base64url'),
+  };
 }
 
 export function unpackSealed(packed: Uint8Array): string {
@@ -94,24 +100,20 @@ export function createKmsEnvelope({ client, keyId }: { client: AwsJsonClient; ke
     },
 
     async open(sealed, context) {
-      const [version, encryptedKey, iv, body, ...extra] = sealed.split('.');
-      if (version !== VERSION || !encryptedKey || !iv || !body || extra.length > 0) {
-        throw new IntegrityError('Unknown ciphertext format');
-      }
-      const bodyBytes = Buffer.from(body, 'base64url');
+      const { encryptedKey, iv, body: bodyBytes } = parseSealed(sealed);
       if (bodyBytes.length < TAG_BYTES) throw new IntegrityError('Ciphertext too short');
       let dataKey: Uint8Array | undefined;
       try {
         const result = await client
           .call<{ Plaintext?: string }>('Decrypt', {
             KeyId: keyId,
-            CiphertextBlob: Buffer.from(encryptedKey, 'base64url'),
+            CiphertextBlob: encryptedKey,
             EncryptionContext: asKmsContext(context),
           })
           .catch(mapKmsError);
         dataKey = result.Plaintext ? Buffer.from(result.Plaintext, 'base64') : undefined;
         if (!dataKey) throw new IntegrityError('KMS returned no plaintext');
-        const decipher = createDecipheriv('aes-256-gcm', dataKey, Buffer.from(iv, 'base64url'));
+        const decipher = createDecipheriv('aes-256-gcm', dataKey, iv);
         decipher.setAAD(canonicalContext(context));
         decipher.setAuthTag(bodyBytes.subarray(bodyBytes.length - TAG_BYTES));
         try {
