@@ -1,9 +1,12 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { memoryFor } from '../infra/function.js';
 import { startEngines } from '../local/stack.js';
+import { createDynamoClient, dynamoClient, kmsClient } from '../shared/adapters/clients.js';
 import { internalFunctions, routes } from '../shared/routes.js';
+import { type AwsCall, observeCalls } from '../test/support/aws-calls.js';
 import { median } from './init.js';
 import { PRICES } from './prices.js';
 
@@ -98,29 +101,27 @@ export async function measureOperations(): Promise<{
 }> {
   const engines = await startEngines({ tableName: `bench-${Date.now()}` });
   try {
-    Object.assign(process.env, engines.env, { POWERTOOLS_LOG_LEVEL: 'ERROR' });
+    // Credential reuse off: each verification below is priced with its own read (the scale model
+    // prices what the credential cache saves).
+    Object.assign(process.env, engines.env, { POWERTOOLS_LOG_LEVEL: 'ERROR', CREDENTIAL_CACHE_MS: '0' });
     // The bench's own client (the SDK's, not intercepted) reads items around a transaction to size it:
     // DynamoDB Local under-reports transactions, which DynamoDB bills at 2 write units per KB of each item.
-    const { DynamoDBClient: DdbClass, GetItemCommand } = await import('@aws-sdk/client-dynamodb');
-    const { unmarshall } = await import('@aws-sdk/util-dynamodb');
-    const sizer = new DdbClass({ endpoint: engines.dynamodb.endpoint });
-    type Wire = Record<string, import('@aws-sdk/client-dynamodb').AttributeValue>;
+    const sizer = createDynamoClient({ endpoint: engines.dynamodb.endpoint });
     const itemSizes = (items: TransactItem[]) =>
       Promise.all(
         items.map(async (entry) => {
           const op = Object.values(entry)[0];
           if (!op) return { size: 0, indexed: false };
-          const key = (op.Key ?? { pk: op.Item?.pk, sk: op.Item?.sk }) as Wire;
+          const key = op.Key ?? { pk: op.Item?.pk, sk: op.Item?.sk };
           const { Item } = await sizer.send(
-            new GetItemCommand({ TableName: op.TableName, Key: key, ConsistentRead: true }),
+            new GetCommand({ TableName: op.TableName, Key: key, ConsistentRead: true }),
           );
-          const native = Item ? unmarshall(Item) : undefined;
-          return { size: native ? sizeOf(native) : 0, indexed: Boolean(native?.gsi1pk) };
+          return { size: Item ? sizeOf(Item) : 0, indexed: Boolean(Item?.gsi1pk) };
         }),
       );
-    const { interceptors } = await import('../shared/adapters/aws-json.js');
     let current: Counter | undefined;
-    interceptors.push(async (call, next) => {
+    // The clients every handler in this process shares, observed through their middleware stacks.
+    const count = async (call: AwsCall, next: () => Promise<Record<string, unknown>>) => {
       const input = call.input as { ReturnConsumedCapacity?: string; TransactItems?: TransactItem[] };
       const isKms = call.service === 'kms';
       if (!isKms) input.ReturnConsumedCapacity ??= 'TOTAL';
@@ -155,7 +156,9 @@ export async function measureOperations(): Promise<{
         }
       }
       return output;
-    });
+    };
+    observeCalls(dynamoClient(), 'dynamodb', count);
+    observeCalls(kmsClient(), 'kms', count);
 
     const load = async (name: string, query = '') =>
       ((await import(`../functions/${name}.ts${query}`)) as { handler: Handler }).handler;

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { CredentialCache } from '../shared/domain/credential-cache.js';
 import { SigningKeyCache } from '../shared/domain/key-cache.js';
 import type { Credential } from '../shared/domain/model.js';
 import { createSigningService } from '../shared/domain/signing-service.js';
@@ -32,6 +33,7 @@ export async function measureWarmVerify(bodyBytes = 1024, iterations = 20_000) {
     envelope: { seal: async () => 'sealed', open: async () => Buffer.from(secret) },
     clock,
     cache: new SigningKeyCache(clock, 60 * 60_000, 10),
+    credentials: new CredentialCache(clock, 0),
     lastUsedIntervalMs: 60 * 60_000,
   });
   const input = { apiKey: 'ak_benchbenchbenchbench00', signature, body };

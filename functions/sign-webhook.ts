@@ -1,9 +1,7 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import * as z from 'zod/mini';
 import { DomainError } from '../shared/domain/errors.js';
 import { describeIssues } from '../shared/http/api.js';
-import { logger } from '../shared/http/logger.js';
+import { lambdaHandler } from '../shared/http/handler.js';
 import { SignWebhookInput } from '../shared/http/schemas.js';
 import { signingService } from '../shared/wiring.js';
 
@@ -13,9 +11,8 @@ const service = signingService();
  * Internal: { integrationId, payload, id? } → { headers, keyIds } for an outbound webhook. Errors come
  * back as { error: { code, message } } so the caller can tell "fix your input" from "retry".
  */
-export const handler = middy<unknown, unknown>()
-  .use(injectLambdaContext(logger, { clearState: true }))
-  .handler(async (event) => {
+export const handler = lambdaHandler<unknown, unknown>((chain) =>
+  chain.handler(async (event) => {
     const input = z.safeParse(SignWebhookInput, event);
     if (!input.success) {
       const message = describeIssues('', input.error.issues);
@@ -27,4 +24,5 @@ export const handler = middy<unknown, unknown>()
       if (error instanceof DomainError) return { error: { code: error.code, message: error.message } };
       throw error;
     }
-  });
+  }),
+);

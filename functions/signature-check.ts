@@ -1,23 +1,21 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { apiPolicy, json } from '../shared/http/api.js';
-import { logger } from '../shared/http/logger.js';
+import { lambdaHandler } from '../shared/http/handler.js';
 import { requireSignature, type SignedContext } from '../shared/http/signature-middleware.js';
 import { signingService } from '../shared/wiring.js';
 
 const service = signingService();
 
 /** POST /v1/signature-check: integrations test their signing here; the middleware does all the work. */
-export const handler = middy<
+export const handler = lambdaHandler<
   APIGatewayProxyEventV2WithJWTAuthorizer,
   APIGatewayProxyStructuredResultV2,
-  Error,
   SignedContext
->()
-  .use(injectLambdaContext(logger, { clearState: true }))
-  .use(apiPolicy())
-  .use(requireSignature(service))
-  .handler(async (_event, context) =>
-    json(200, { valid: true, keyId: context.client?.keyId, keyName: context.client?.keyName }),
-  );
+>((chain) =>
+  chain
+    .use(apiPolicy())
+    .use(requireSignature(service))
+    .handler(async (_event, context) =>
+      json(200, { valid: true, keyId: context.client?.keyId, keyName: context.client?.keyName }),
+    ),
+);

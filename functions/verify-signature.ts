@@ -1,7 +1,6 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import * as z from 'zod/mini';
 import { describeIssues } from '../shared/http/api.js';
+import { lambdaHandler } from '../shared/http/handler.js';
 import { logger } from '../shared/http/logger.js';
 import { VerifySignatureInput } from '../shared/http/schemas.js';
 import { signingService } from '../shared/wiring.js';
@@ -13,9 +12,8 @@ const service = signingService();
  * { apiKey, signature, body (base64), timestamp? } → { valid: true, accountId, integrationId, keyId } or
  * { valid: false, reason }.
  */
-export const handler = middy<unknown, unknown>()
-  .use(injectLambdaContext(logger, { clearState: true }))
-  .handler(async (event) => {
+export const handler = lambdaHandler<unknown, unknown>((chain) =>
+  chain.handler(async (event) => {
     const input = z.safeParse(VerifySignatureInput, event);
     if (!input.success) {
       return { valid: false, reason: 'invalid_request', message: describeIssues('', input.error.issues) };
@@ -32,4 +30,5 @@ export const handler = middy<unknown, unknown>()
       integrationId: result.integrationId,
       keyId: result.keyId,
     };
-  });
+  }),
+);

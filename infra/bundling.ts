@@ -12,6 +12,9 @@ export const BUNDLE = {
   sourcemap: true,
   // Some CommonJS inside the bundle still calls require() for Node built-ins.
   banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-  // Relative to the project root, where esbuild runs. See the file for why.
-  alias: { 'node:stream/web': './shared/runtime/stream-web.ts' },
+  // Relative to the project root, where esbuild runs. See each file for why.
+  alias: {
+    'node:stream/web': './shared/runtime/stream-web.ts',
+    '@aws-sdk/credential-provider-node': './shared/runtime/lambda-credentials.ts',
+  },
 } as const;

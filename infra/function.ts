@@ -7,7 +7,7 @@ import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-l
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { GSI1 } from '../shared/adapters/dynamodb.js';
+import { GSI1 } from '../shared/adapters/dynamodb/table.js';
 import type { Access } from '../shared/routes.js';
 import { BUNDLE } from './bundling.js';
 import { CONTEXT_KEYS, KMS_USER_TAG } from './stateful-stack.js';

@@ -4,7 +4,7 @@ import { AccountRootPrincipal, Effect, PolicyDocument, PolicyStatement } from 'a
 import { Alias, type CfnKey, Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { GSI1, TTL_ATTRIBUTE } from '../shared/adapters/dynamodb.js';
+import { GSI1, TTL_ATTRIBUTE } from '../shared/adapters/dynamodb/table.js';
 
 /** Roles carrying this tag may use the data key (their own IAM policies narrow it further, per purpose). */
 export const KMS_USER_TAG = { key: 'shared-secret-keys:kms', value: 'envelope' } as const;

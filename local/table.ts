@@ -5,7 +5,7 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { GSI1, TTL_ATTRIBUTE } from '../shared/adapters/dynamodb.js';
+import { GSI1, TTL_ATTRIBUTE } from '../shared/adapters/dynamodb/table.js';
 
 /** The same table the CDK app deploys: pk/sk, one GSI, TTL on `ttl`. */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {

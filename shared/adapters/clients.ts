@@ -1,32 +1,63 @@
-import { createAwsJsonClient } from './aws-json.js';
-import { type DocumentClient, createDocumentClient as documentClientOver } from './document-client.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
- * Client factories. Handlers call them once at module scope. Endpoints come from the standard
- * AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_KMS variables, which is how the local runtime points the
- * same code at DynamoDB Local and the KMS stand-in; credentials and region from the variables Lambda sets.
+ * The AWS clients, official SDK v3, each created once at module scope by the handler that needs it.
+ * Endpoints come from the standard AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_KMS variables, which is
+ * how the local runtime points the same code at DynamoDB Local and the KMS stand-in; region and
+ * credentials from the variables Lambda sets.
+ *
+ * Timeouts are short and thrown (not only warned about), and each call also carries the request's
+ * deadline as its abort signal (shared/runtime/deadline.ts), so retries never outlast the function.
  */
+const COMMON = { maxAttempts: 3, retryMode: 'standard' } as const;
 
-export function createDocumentClient(): DocumentClient {
-  return documentClientOver(
-    createAwsJsonClient({
-      service: 'dynamodb',
-      maxAttempts: 3,
-      connectionTimeoutMs: 1_000,
-      requestTimeoutMs: 3_000,
-    }),
-  );
+export interface ClientOptions {
+  /** Tests point a client at an engine explicitly; functions leave both to the environment. */
+  endpoint?: string;
+  region?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  maxAttempts?: number;
+}
+
+export function createDynamoClient(options: ClientOptions = {}): DynamoDBDocumentClient {
+  const client = new DynamoDBClient({
+    ...COMMON,
+    ...options,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
+  });
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
 }
 
 /**
- * Short timeouts: a KMS outage must turn into a fast 503 well inside the functions' 10 s timeout, not a
- * Lambda timeout (three attempts of at most 2 s each, plus backoff).
+ * A KMS outage must turn into a fast 503 well inside the functions' 10 s timeout, not a Lambda
+ * timeout: three attempts of at most 2 s each, plus backoff, and the deadline above them.
  */
-export function createKmsClient() {
-  return createAwsJsonClient({
-    service: 'kms',
-    maxAttempts: 3,
-    connectionTimeoutMs: 1_000,
-    requestTimeoutMs: 2_000,
+export function createKmsClient(options: ClientOptions = {}): KMSClient {
+  return new KMSClient({
+    ...COMMON,
+    ...options,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
   });
+}
+
+let dynamo: DynamoDBDocumentClient | undefined;
+let kms: KMSClient | undefined;
+
+/**
+ * The process's clients, made on first use (after the local runtime has set its environment) and then
+ * shared by every handler in the process: one per Lambda container, one for all handlers locally.
+ * Tests and the bench observe calls by adding a middleware to these clients' middleware stacks.
+ */
+export function dynamoClient(): DynamoDBDocumentClient {
+  dynamo ??= createDynamoClient();
+  return dynamo;
+}
+
+export function kmsClient(): KMSClient {
+  kms ??= createKmsClient();
+  return kms;
 }

@@ -1,7 +1,14 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import {
+  DecryptCommand,
+  GenerateDataKeyCommand,
+  InvalidCiphertextException,
+  type KMSClient,
+} from '@aws-sdk/client-kms';
 import { IntegrityError, RetryableError } from '../domain/errors.js';
 import type { EncryptionContext, Envelope } from '../domain/ports.js';
-import type { AwsJsonClient } from './aws-json.js';
+import { deadlineSignal } from '../runtime/deadline.js';
+import { isRetryableAwsError } from './aws-errors.js';
 
 const VERSION = 'v1';
 const IV_BYTES = 12;
@@ -17,11 +24,17 @@ function asKmsContext(context: EncryptionContext): Record<string, string> {
   return { ...context };
 }
 
+/**
+ * A refused ciphertext is an integrity failure; throttling, 5xx, timeouts and the deadline are a 503
+ * that says a retry is safe. Anything else (access denied, a disabled key or one pending deletion, a
+ * wrong key id) is a misconfiguration that no retry fixes: it stays an error, logged by name as a 500.
+ */
 function mapKmsError(error: unknown): never {
-  if (error instanceof Error && error.name === 'InvalidCiphertextException') {
+  if (error instanceof InvalidCiphertextException) {
     throw new IntegrityError('KMS refused the ciphertext for this encryption context');
   }
-  throw new RetryableError();
+  if (isRetryableAwsError(error)) throw new RetryableError();
+  throw error;
 }
 
 /**
@@ -73,25 +86,30 @@ export function unpackSealed(packed: Uint8Array): string {
  *
  * Format: v1.<encrypted data key>.<iv>.<ciphertext + tag>, each part base64url.
  */
-export function createKmsEnvelope({ client, keyId }: { client: AwsJsonClient; keyId: string }): Envelope {
+export function createKmsEnvelope({ client, keyId }: { client: KMSClient; keyId: string }): Envelope {
   return {
     async seal(plaintext, context) {
       let dataKey: Uint8Array | undefined;
       try {
         const result = await client
-          .call<{ Plaintext?: string; CiphertextBlob?: string }>('GenerateDataKey', {
-            KeyId: keyId,
-            KeySpec: 'AES_256',
-            EncryptionContext: asKmsContext(context),
-          })
+          .send(
+            new GenerateDataKeyCommand({
+              KeyId: keyId,
+              KeySpec: 'AES_256',
+              EncryptionContext: asKmsContext(context),
+            }),
+            { abortSignal: deadlineSignal() },
+          )
           .catch(mapKmsError);
-        dataKey = result.Plaintext ? Buffer.from(result.Plaintext, 'base64') : undefined;
-        if (!dataKey || !result.CiphertextBlob) throw new IntegrityError('KMS returned no data key');
+        dataKey = result.Plaintext;
+        if (dataKey?.length !== 32 || !result.CiphertextBlob) {
+          throw new IntegrityError('KMS returned no AES-256 data key');
+        }
         const iv = randomBytes(IV_BYTES);
         const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
         cipher.setAAD(canonicalContext(context));
         const body = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
-        return [VERSION, Buffer.from(result.CiphertextBlob, 'base64'), iv, body]
+        return [VERSION, Buffer.from(result.CiphertextBlob), iv, body]
           .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
           .join('.');
       } finally {
@@ -101,19 +119,25 @@ export function createKmsEnvelope({ client, keyId }: { client: AwsJsonClient; ke
 
     async open(sealed, context) {
       const { encryptedKey, iv, body: bodyBytes } = parseSealed(sealed);
-      if (bodyBytes.length < TAG_BYTES) throw new IntegrityError('Ciphertext too short');
+      // GCM accepts other IV and tag lengths; ours are always 12 and 16, so anything else is not ours.
+      if (iv.length !== IV_BYTES || bodyBytes.length < TAG_BYTES) {
+        throw new IntegrityError('Ciphertext has the wrong IV or tag length');
+      }
       let dataKey: Uint8Array | undefined;
       try {
         const result = await client
-          .call<{ Plaintext?: string }>('Decrypt', {
-            KeyId: keyId,
-            CiphertextBlob: encryptedKey,
-            EncryptionContext: asKmsContext(context),
-          })
+          .send(
+            new DecryptCommand({
+              KeyId: keyId,
+              CiphertextBlob: encryptedKey,
+              EncryptionContext: asKmsContext(context),
+            }),
+            { abortSignal: deadlineSignal() },
+          )
           .catch(mapKmsError);
-        dataKey = result.Plaintext ? Buffer.from(result.Plaintext, 'base64') : undefined;
-        if (!dataKey) throw new IntegrityError('KMS returned no plaintext');
-        const decipher = createDecipheriv('aes-256-gcm', dataKey, iv);
+        dataKey = result.Plaintext;
+        if (dataKey?.length !== 32) throw new IntegrityError('KMS returned no AES-256 data key');
+        const decipher = createDecipheriv('aes-256-gcm', dataKey, iv, { authTagLength: TAG_BYTES });
         decipher.setAAD(canonicalContext(context));
         decipher.setAuthTag(bodyBytes.subarray(bodyBytes.length - TAG_BYTES));
         try {

@@ -59,6 +59,18 @@ export class RetryableError extends DomainError {
   }
 }
 
+/**
+ * A write may or may not have committed (its answer was lost and reading it back failed too). Retrying
+ * is still safe: the retry finds the change if it committed.
+ */
+export class OutcomeUnknownError extends RetryableError {
+  constructor() {
+    super(
+      'The service could not confirm the outcome in time. Retry the request: if the change was made, the retry shows it.',
+    );
+  }
+}
+
 /** A stored ciphertext failed its integrity or context check. Never shown to callers in detail. */
 export class IntegrityError extends Error {
   constructor(message: string) {

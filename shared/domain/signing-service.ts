@@ -1,3 +1,4 @@
+import type { CredentialCache } from './credential-cache.js';
 import { ConflictError, NotFoundError } from './errors.js';
 import { ID_PATTERNS, newEventId } from './ids.js';
 import type { SigningKeyCache } from './key-cache.js';
@@ -56,6 +57,8 @@ export interface SigningDeps {
   envelope: Envelope;
   clock: Clock;
   cache: SigningKeyCache;
+  /** Credential records reused for a bounded staleness (and one read in flight per apiKey). */
+  credentials: CredentialCache;
   /** lastUsedAt is written at most once per key per this interval. */
   lastUsedIntervalMs: number;
   /** Told about a failed lastUsedAt write; verification does not fail because of it. */
@@ -75,13 +78,16 @@ const fail = (reason: VerifyFailure): VerifyResult => ({
 });
 
 /**
- * Verification and webhook signing with the same keys. Decrypted signing keys are cached per container,
- * but the credential record is read on every call, so a revoke or an expiry takes effect on the very
- * next request. Any internal failure rejects: verification never allows on error.
+ * Verification and webhook signing with the same keys. Decrypted signing keys are cached per container;
+ * the credential record, which says which keys are usable, is reused for at most the credential
+ * cache's staleness bound, so a revoke or an expiry takes effect everywhere within it. Any internal
+ * failure rejects: verification never allows on error.
  */
 export function createSigningService(deps: SigningDeps) {
   const lastWritten = new Map<string, number>();
   const integrations = new Map<string, { accountId: string; apiKey: string }>();
+  const credentialOf = (apiKey: string) =>
+    deps.credentials.get(apiKey, () => deps.store.getCredential(apiKey));
 
   function withKey<T>(credential: Credential, keyId: string, entry: SigningEntry, fn: (key: Buffer) => T) {
     return deps.cache.use(
@@ -140,7 +146,7 @@ export function createSigningService(deps: SigningDeps) {
     // A string that cannot be an apiKey costs no read: unauthenticated traffic stays cheap.
     if (!ID_PATTERNS.apiKey.test(input.apiKey)) return fail('unknown_client');
     try {
-      const credential = await deps.store.getCredential(input.apiKey);
+      const credential = await credentialOf(input.apiKey);
       if (!credential) return fail('unknown_client');
       if (input.timestamp === undefined) {
         if (credential.requireTimestamp) return fail('timestamp_required');
@@ -191,7 +197,7 @@ export function createSigningService(deps: SigningDeps) {
   /** Headers for an outbound webhook: X-HMAC-SIGNATURE with the newest key, Standard Webhooks for all. */
   async function sign(input: { integrationId: string; payload: string; id?: string }) {
     const { apiKey } = await locate(input.integrationId);
-    const credential = await deps.store.getCredential(apiKey);
+    const credential = await credentialOf(apiKey);
     if (!credential) throw new NotFoundError('integration', input.integrationId);
     const now = deps.clock.now();
     const usable = Object.entries(credential.keys)

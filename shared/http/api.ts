@@ -1,13 +1,9 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy, { type MiddlewareObj } from '@middy/core';
-import type {
-  APIGatewayProxyEventV2WithJWTAuthorizer,
-  APIGatewayProxyStructuredResultV2,
-  Context,
-} from 'aws-lambda';
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { DomainError, ValidationError } from '../domain/errors.js';
 import type { Actor } from '../domain/model.js';
+import { lambdaHandler } from './handler.js';
 import { actorFromEvent } from './identity.js';
 import { logger } from './logger.js';
 
@@ -133,10 +129,8 @@ export function api<B = undefined, P = Record<string, never>, Q = Record<string,
   spec: Spec<B, P, Q>,
   fn: (request: ApiRequest<B, P, Q>) => Promise<ApiResponse>,
 ) {
-  return middy<Event, Result, Error, Context>()
-    .use(injectLambdaContext(logger, { clearState: true }))
-    .use(apiPolicy())
-    .handler(async (event) => {
+  return lambdaHandler<Event, Result>((chain) =>
+    chain.use(apiPolicy()).handler(async (event) => {
       const actor = actorFromEvent(event);
       const params = spec.params ? parsePart(spec.params, event.pathParameters ?? {}, 'path') : ({} as P);
       const query = spec.query
@@ -145,16 +139,16 @@ export function api<B = undefined, P = Record<string, never>, Q = Record<string,
       const body = spec.body ? parsePart(spec.body, readJsonBody(event), 'body') : (undefined as B);
       const response = await fn({ actor, params, query, body });
       return json(response.statusCode, response.body);
-    });
+    }),
+  );
 }
 
 /** For the two public routes (health, OpenAPI): same headers and error policy, no identity. */
 export function publicApi(fn: () => Promise<ApiResponse>) {
-  return middy<Event, Result, Error, Context>()
-    .use(injectLambdaContext(logger, { clearState: true }))
-    .use(apiPolicy())
-    .handler(async () => {
+  return lambdaHandler<Event, Result>((chain) =>
+    chain.use(apiPolicy()).handler(async () => {
       const response = await fn();
       return json(response.statusCode, response.body);
-    });
+    }),
+  );
 }

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type Interceptor, interceptors } from '../../shared/adapters/aws-json.js';
+import { DecryptCommand, GenerateDataKeyCommand, InvalidCiphertextException } from '@aws-sdk/client-kms';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IntegrityError, RetryableError } from '../../shared/domain/errors.js';
 import type { EncryptionContext } from '../../shared/domain/ports.js';
+import { observeCalls } from '../support/aws-calls.js';
 import { connectedEngines } from '../support/engines.js';
 
 let engines: Awaited<ReturnType<typeof connectedEngines>>;
@@ -36,18 +37,23 @@ describe('envelope encryption through the real KMS client and the KMS stand-in',
   });
 
   it('the stand-in itself answers InvalidCiphertextException for a wrong context, like KMS', async () => {
-    const { CiphertextBlob } = await engines.kmsClient.call<{ CiphertextBlob: string }>('GenerateDataKey', {
-      KeyId: engines.kms.keyArn,
-      KeySpec: 'AES_256',
-      EncryptionContext: { a: '1' },
-    });
-    await expect(
-      engines.kmsClient.call('Decrypt', { CiphertextBlob, EncryptionContext: { a: '2' } }),
-    ).rejects.toMatchObject({ name: 'InvalidCiphertextException', statusCode: 400 });
+    const { CiphertextBlob } = await engines.kmsClient.send(
+      new GenerateDataKeyCommand({
+        KeyId: engines.kms.keyArn,
+        KeySpec: 'AES_256',
+        EncryptionContext: { a: '1' },
+      }),
+    );
+    const wrong = engines.kmsClient.send(
+      new DecryptCommand({ CiphertextBlob, EncryptionContext: { a: '2' } }),
+    );
+    await expect(wrong).rejects.toBeInstanceOf(InvalidCiphertextException);
+    await expect(wrong).rejects.toMatchObject({ $metadata: { httpStatusCode: 400 } });
     // The right context opens it, through the same client.
-    await expect(
-      engines.kmsClient.call('Decrypt', { CiphertextBlob, EncryptionContext: { a: '1' } }),
-    ).resolves.toMatchObject({ Plaintext: expect.any(String) });
+    const opened = await engines.kmsClient.send(
+      new DecryptCommand({ CiphertextBlob, EncryptionContext: { a: '1' } }),
+    );
+    expect(opened.Plaintext).toHaveLength(32);
   });
 
   it('the stand-in speaks KMS as the AWS SDK KMS client understands it', async () => {
@@ -103,35 +109,24 @@ describe('envelope encryption through the real KMS client and the KMS stand-in',
   });
 
   it('zeroes the plaintext data key after sealing and opening', async () => {
-    // KMS answers the data key base64-encoded; the envelope decodes it into a buffer it must zero.
-    const answered: string[] = [];
-    const intercept: Interceptor = async (call, next) => {
+    // The SDK hands the envelope the data key as bytes; those very bytes must be zero afterwards.
+    const answered: Uint8Array[] = [];
+    const stop = observeCalls(engines.kmsClient, 'kms', async (_call, next) => {
       const output = await next();
-      if (call.service === 'kms' && typeof output.Plaintext === 'string') answered.push(output.Plaintext);
+      if (output.Plaintext instanceof Uint8Array) answered.push(output.Plaintext);
       return output;
-    };
-    const decoded: Buffer[] = [];
-    const from = Buffer.from.bind(Buffer) as (...args: unknown[]) => Buffer;
-    const spy = vi.spyOn(Buffer, 'from').mockImplementation(((...args: unknown[]) => {
-      const result = from(...args);
-      if (typeof args[0] === 'string' && answered.includes(args[0])) decoded.push(result);
-      return result;
-    }) as typeof Buffer.from);
-    interceptors.push(intercept);
+    });
     try {
       const sealed = await engines.envelope.seal(Buffer.from('secret'), context);
       const opened = await engines.envelope.open(sealed, context);
       expect(opened.toString()).toBe('secret');
-      // The data key KMS generated for sealing is the one it decrypts for opening.
       expect(answered).toHaveLength(2);
-      expect(decoded).toHaveLength(2);
-      for (const dataKey of decoded) {
+      for (const dataKey of answered) {
         expect(dataKey.length).toBe(32);
         expect(dataKey.every((byte) => byte === 0)).toBe(true);
       }
     } finally {
-      interceptors.splice(interceptors.indexOf(intercept), 1);
-      spy.mockRestore();
+      stop();
     }
   });
 

@@ -1,7 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type AwsCall, type Interceptor, interceptors } from '../../shared/adapters/aws-json.js';
+import { dynamoClient, kmsClient } from '../../shared/adapters/clients.js';
 import { type Access, internalFunctions, routes } from '../../shared/routes.js';
+import { type AwsCall, observeCalls } from '../support/aws-calls.js';
 import { connectedEngines, stubFunctionEnv } from '../support/engines.js';
 
 /**
@@ -13,6 +14,7 @@ import { connectedEngines, stubFunctionEnv } from '../support/engines.js';
 let engines: Awaited<ReturnType<typeof connectedEngines>>;
 const used = new Map<string, Set<string>>();
 let current: string | undefined;
+const stops: (() => void)[] = [];
 
 /** The IAM actions (and KMS purposes) one call needs. TransactWriteItems is authorised per item. */
 function permissionsOf(call: AwsCall): string[] {
@@ -48,7 +50,7 @@ function allowed(access: Access): string[] {
   ].sort();
 }
 
-const record: Interceptor = async (call, next) => {
+const record = async (call: AwsCall, next: () => Promise<Record<string, unknown>>) => {
   if (current) {
     const set = used.get(current) ?? new Set<string>();
     for (const permission of permissionsOf(call)) set.add(permission);
@@ -100,11 +102,15 @@ beforeAll(async () => {
   engines = await connectedEngines();
   stubFunctionEnv(engines);
   vi.stubEnv('LAST_USED_INTERVAL_SECONDS', '0');
-  interceptors.push(record);
+  // Every function here shares one process, and so one credential cache: without this, whichever
+  // verifies first would spare the others their read, hiding a call their role must allow.
+  vi.stubEnv('CREDENTIAL_CACHE_MS', '0');
+  // The clients every handler in this process shares (shared/adapters/clients.ts), observed.
+  stops.push(observeCalls(dynamoClient(), 'dynamodb', record), observeCalls(kmsClient(), 'kms', record));
 });
 
 afterAll(async () => {
-  interceptors.splice(interceptors.indexOf(record), 1);
+  for (const stop of stops) stop();
   vi.unstubAllEnvs();
   await engines.close();
 });

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CredentialCache } from '../../shared/domain/credential-cache.js';
 import { SigningKeyCache } from '../../shared/domain/key-cache.js';
 import type { Integration } from '../../shared/domain/model.js';
 import * as service from '../../shared/domain/service.js';
@@ -22,7 +23,13 @@ beforeEach(() => {
   clock.t = Date.parse('2026-12-01T12:00:00Z');
   cache = new SigningKeyCache(clock, 5 * 60_000, 100);
   const deps = { ...engines.deps, clock };
-  signing = createSigningService({ ...deps, cache, lastUsedIntervalMs: 15 * 60_000 });
+  // No credential reuse here: these tests see each change on the very next call (the cache has its own).
+  signing = createSigningService({
+    ...deps,
+    cache,
+    credentials: new CredentialCache(clock, 0),
+    lastUsedIntervalMs: 15 * 60_000,
+  });
   engines.kms.setFault('none');
 });
 
@@ -221,6 +228,7 @@ describe('verification', () => {
       ...engines.deps,
       clock,
       cache: new SigningKeyCache(clock, 60_000, 10),
+      credentials: new CredentialCache(clock, 0),
       lastUsedIntervalMs: 15 * 60_000,
     });
     await other.verify({ apiKey: integration.apiKey, signature: sign(secret, 'b'), body: Buffer.from('b') });

@@ -1,6 +1,6 @@
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Interceptor, interceptors } from '../../shared/adapters/aws-json.js';
-import { TableKeys } from '../../shared/adapters/dynamodb.js';
+import { TableKeys } from '../../shared/adapters/dynamodb/table.js';
 import { unpackSealed } from '../../shared/adapters/kms-envelope.js';
 import {
   ConflictError,
@@ -11,6 +11,7 @@ import {
   ValidationError,
 } from '../../shared/domain/errors.js';
 import * as service from '../../shared/domain/service.js';
+import { callsDuring as observed } from '../support/aws-calls.js';
 import { actor, connectedEngines } from '../support/engines.js';
 
 let engines: Awaited<ReturnType<typeof connectedEngines>>;
@@ -24,10 +25,12 @@ const bob = actor('acme', 'bob');
 const mallory = actor('evil', 'mallory');
 
 async function rawKey(accountId: string, integrationId: string, keyId: string) {
-  const { Item } = await engines.client.get({
-    TableName: engines.tableName,
-    Key: { pk: TableKeys.account(accountId), sk: TableKeys.key(integrationId, keyId) },
-  });
+  const { Item } = await engines.client.send(
+    new GetCommand({
+      TableName: engines.tableName,
+      Key: { pk: TableKeys.account(accountId), sk: TableKeys.key(integrationId, keyId) },
+    }),
+  );
   return Item;
 }
 
@@ -227,10 +230,12 @@ describe('reveal (conditional transaction against DynamoDB Local)', () => {
     const b = await service.createIntegration(engines.deps, alice, { name: 'B' });
     const itemA = await rawKey('acme', a.integration.id, a.key.id);
     const itemB = await rawKey('acme', b.integration.id, b.key.id);
-    await engines.client.put({
-      TableName: engines.tableName,
-      Item: { ...itemB, displayCiphertext: itemA?.displayCiphertext },
-    });
+    await engines.client.send(
+      new PutCommand({
+        TableName: engines.tableName,
+        Item: { ...itemB, displayCiphertext: itemA?.displayCiphertext },
+      }),
+    );
     await expect(service.revealKey(engines.deps, alice, b.integration.id, b.key.id)).rejects.toBeInstanceOf(
       IntegrityError,
     );
@@ -407,19 +412,11 @@ describe('audit trail (events written by the change itself, into the item it con
 
 describe('write shapes the cost budgets rest on (issue #5)', () => {
   async function callsDuring<T>(work: () => Promise<T>) {
-    const calls: { service: string; operation: string; items?: number }[] = [];
-    const intercept: Interceptor = async (call, next) => {
-      const items = (call.input as { TransactItems?: unknown[] }).TransactItems?.length;
-      calls.push({ service: call.service, operation: call.operation, ...(items ? { items } : {}) });
-      return next();
-    };
-    interceptors.push(intercept);
-    try {
-      await work();
-    } finally {
-      interceptors.splice(interceptors.indexOf(intercept), 1);
-    }
-    return calls;
+    const { calls } = await observed({ dynamodb: engines.client, kms: engines.kmsClient }, work);
+    return calls.map(({ service, operation, input }) => {
+      const items = (input as { TransactItems?: unknown[] }).TransactItems?.length;
+      return { service, operation, ...(items ? { items } : {}) };
+    });
   }
 
   it('a reveal is one read, one decrypt and one single-item write; a created key one two-item transaction', async () => {

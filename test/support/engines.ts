@@ -3,10 +3,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject, vi } from 'vitest';
 import { type KmsStandIn, startKmsStandIn } from '../../local/kms-standin.js';
 import { ensureTable } from '../../local/table.js';
-import { createAwsJsonClient } from '../../shared/adapters/aws-json.js';
+import { createDynamoClient, createKmsClient } from '../../shared/adapters/clients.js';
 import { systemClock } from '../../shared/adapters/clock.js';
-import { createDocumentClient } from '../../shared/adapters/document-client.js';
-import { createDynamoStore } from '../../shared/adapters/dynamodb.js';
+import { createDynamoStore } from '../../shared/adapters/dynamodb/store.js';
 import { createKmsEnvelope } from '../../shared/adapters/kms-envelope.js';
 import type { Actor, Role } from '../../shared/domain/model.js';
 import type { ServiceDeps } from '../../shared/domain/service.js';
@@ -20,12 +19,9 @@ export async function connectedEngines() {
   const tableName = `t-${randomUUID()}`;
   await ensureTable(raw, tableName);
   // The product's own clients, pointed at the engines.
-  const client = createDocumentClient(
-    createAwsJsonClient({ service: 'dynamodb', region: 'us-east-1', endpoint, credentials }),
-  );
+  const client = createDynamoClient({ region: 'us-east-1', endpoint, credentials });
   const kms: KmsStandIn = await startKmsStandIn();
-  const kmsClient = createAwsJsonClient({
-    service: 'kms',
+  const kmsClient = createKmsClient({
     region: 'us-east-1',
     endpoint: kms.endpoint,
     credentials,
@@ -45,7 +41,7 @@ export async function connectedEngines() {
     async close() {
       await kms.close();
       raw.destroy();
-      client.raw.destroy();
+      client.destroy();
       kmsClient.destroy();
     },
   };

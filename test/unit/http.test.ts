@@ -126,16 +126,46 @@ describe('HTTP error policy', () => {
     expect(writes[0]?.input.ClientRequestToken).toMatch(/^[\w-]{36}$/);
   });
 
-  it('a lost condition on revoke reads the key back and reports it revoked, once', async () => {
-    storedItems({ status: 'active' }, { status: 'revoked', revokedBy: 'bob' }, () => ({
+  it('a lost condition on revoke reports the key as the failed condition returned it, with no re-read', async () => {
+    const revokedByBob = wire({
+      id: keyId,
+      integrationId,
+      accountId: 'acme',
+      name: 'k',
+      status: 'revoked',
+      revokedBy: 'bob',
+    });
+    storedItems({ status: 'active' }, undefined, () => ({
       status: 400,
       body: awsError('TransactionCanceledException', 'Transaction cancelled', {
-        CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }],
+        CancellationReasons: [
+          { Code: 'ConditionalCheckFailed', Item: revokedByBob },
+          { Code: 'None' },
+          { Code: 'None' },
+        ],
       }),
     }));
     const response = await revokeKey(event({ integrationId, keyId }), context);
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body ?? '{}')).toMatchObject({ status: 'revoked', revokedBy: 'bob' });
+    expect(ddb.calls.map((call) => call.operation)).toEqual([
+      'GetItem',
+      'GetItem',
+      'GetItem',
+      'TransactWriteItems',
+    ]);
+  });
+
+  it('answers with its own 503 before the function times out when DynamoDB never answers', async () => {
+    ddb.answer(() => ({ delayMs: 20_000, body: {} }));
+    // 2.5 s left: the function must answer within 1.5 s, far inside the SDK's own timeouts and retries.
+    const response = await listKeys(event({ integrationId }), {
+      ...context,
+      getRemainingTimeInMillis: () => 2_500,
+    });
+    expect(response.statusCode).toBe(503);
+    expect(JSON.parse(response.body ?? '{}').error.code).toBe('temporarily_unavailable');
+    expect(ddb.calls).toHaveLength(1);
   });
 
   it('every response carries the security headers and no-store', async () => {

@@ -1,15 +1,16 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsJsonClient } from '../../shared/adapters/aws-json.js';
-import { createDocumentClient } from '../../shared/adapters/document-client.js';
-import { createDynamoStore } from '../../shared/adapters/dynamodb.js';
+import { createDynamoClient } from '../../shared/adapters/clients.js';
+import { createDynamoStore } from '../../shared/adapters/dynamodb/store.js';
 import { packSealed } from '../../shared/adapters/kms-envelope.js';
-import { RetryableError } from '../../shared/domain/errors.js';
+import { OutcomeUnknownError, RetryableError } from '../../shared/domain/errors.js';
 import type { KeyRecord } from '../../shared/domain/model.js';
+import { deadlineFor, withDeadline } from '../../shared/runtime/deadline.js';
 import { awsError, startFakeAws } from '../support/fake-aws.js';
 
 // The reveal commit's handling of answers DynamoDB Local cannot be made to give on cue: a single-item
-// write refused because a transaction held the item (TransactionConflictException).
+// write refused because a transaction held the item (TransactionConflictException), a commit whose
+// answer never comes before the deadline. The SDK's own client runs, retries included.
 let peer: Awaited<ReturnType<typeof startFakeAws>>;
 beforeAll(async () => {
   peer = await startFakeAws();
@@ -30,14 +31,11 @@ const key: KeyRecord = {
 };
 const store = () =>
   createDynamoStore({
-    client: createDocumentClient(
-      createAwsJsonClient({
-        service: 'dynamodb',
-        region: 'us-east-1',
-        endpoint: peer.endpoint,
-        credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-      }),
-    ),
+    client: createDynamoClient({
+      region: 'us-east-1',
+      endpoint: peer.endpoint,
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    }),
     tableName: 't',
   });
 const input = {
@@ -83,5 +81,36 @@ describe('reveal commit against a write conflict', () => {
     peer.answer((call) => (call.operation === 'GetItem' ? { body: stillViewable } : conflict));
     await expect(store().commitReveal(input)).rejects.toBeInstanceOf(RetryableError);
     expect(peer.calls.filter((call) => call.operation === 'UpdateItem')).toHaveLength(4);
+  });
+});
+
+describe('reveal commit whose outcome is unknown', () => {
+  // As a Lambda with 2.6 s left would run it: the deadline is 1.6 s away, the commit gets 1 s of it.
+  const underDeadline = <T>(work: () => Promise<T>) => withDeadline(deadlineFor(2_600), work);
+  const revealIdOf = (call: { input: Record<string, unknown> }) =>
+    (call.input.ExpressionAttributeValues as Record<string, { S?: string }>)[':revealId']?.S ?? '';
+
+  it('reads the key back before the deadline and recognises its own commit', async () => {
+    let committedWith = '';
+    peer.answer((call) => {
+      if (call.operation === 'UpdateItem') {
+        // DynamoDB applies the write, but its answer is never delivered in time.
+        committedWith = revealIdOf(call);
+        return { delayMs: 20_000, body: {} };
+      }
+      const { displayCiphertext: _, ...revealed } = key;
+      return { body: { Item: marshall({ ...revealed, viewedBy: 'bob', revealId: committedWith }) } };
+    });
+    await expect(underDeadline(() => store().commitReveal(input))).resolves.toEqual({ status: 'committed' });
+    expect(committedWith).toBe(input.revealId);
+    expect(peer.calls.map((call) => call.operation)).toEqual(['UpdateItem', 'GetItem']);
+  });
+
+  it('answers 503 "outcome unknown", not "nothing changed", when the read-back cannot run either', async () => {
+    peer.answer(() => ({ delayMs: 20_000, body: {} }));
+    const failure = await underDeadline(() => store().commitReveal(input)).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(OutcomeUnknownError);
+    expect((failure as RetryableError).statusCode).toBe(503);
+    expect((failure as Error).message).not.toMatch(/nothing was changed/);
   });
 });

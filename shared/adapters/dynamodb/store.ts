@@ -1,0 +1,504 @@
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  type GetCommandInput,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ConflictError, OutcomeUnknownError, RetryableError } from '../../domain/errors.js';
+import { ID_PATTERNS } from '../../domain/ids.js';
+import type { Credential, Integration, KeyRecord, Page, SigningEntry } from '../../domain/model.js';
+import type { KeyStore, RevealOutcome, RevokeOutcome } from '../../domain/ports.js';
+import { deadlineSignal, remainingMs } from '../../runtime/deadline.js';
+import { packSealed } from '../kms-envelope.js';
+import {
+  ADD_EVENT,
+  credentialOf,
+  entryOf,
+  eventNames,
+  eventsOf,
+  eventValues,
+  type Item,
+  keyOf,
+  storedEntry,
+  storedEvent,
+  strip,
+} from './codec.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { conditionItem, isConditionFailure, isTransient, scrub, wasRefused } from './errors.js';
+import { AUDIT_ATTRIBUTE, GSI1, TableKeys, TTL_ATTRIBUTE } from './table.js';
+
+export interface DynamoStoreOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  /** How often a reveal retries a commit that a concurrent transaction held off before answering 503. */
+  revealConflictRetries?: number;
+}
+
+/**
+ * Time a reveal keeps, below the request's deadline, for reading the key back when its commit's outcome
+ * is unknown (the commit timed out or was cut off after DynamoDB may have applied it).
+ */
+export const READBACK_RESERVE_MS = 600;
+
+export const tooManyKeys = (max: number) =>
+  new ConflictError(
+    'too_many_keys',
+    `This integration already has ${max} usable keys; revoke one before adding another.`,
+  );
+export const keyNotActive = () =>
+  new ConflictError('key_not_active', 'Only an active key can be rotated; this one is expiring or revoked.');
+
+type Command = GetCommand | QueryCommand | UpdateCommand | TransactWriteCommand;
+
+export function createDynamoStore({
+  client,
+  tableName,
+  revealConflictRetries = 3,
+}: DynamoStoreOptions): KeyStore {
+  /** Every call carries the request's deadline (less `reserveMs`) as its abort signal. */
+  function call<C extends Command>(command: C, reserveMs = 0) {
+    // The document client's send is overloaded per command; its output type follows the command's.
+    return client.send(command as never, { abortSignal: deadlineSignal(reserveMs) }) as unknown as Promise<
+      C extends GetCommand
+        ? { Item?: Item }
+        : C extends QueryCommand
+          ? { Items?: Item[]; LastEvaluatedKey?: Item }
+          : { Attributes?: Item }
+    >;
+  }
+
+  /** What leaves the adapter: throttling, timeouts and 5xx as a 503 that says a retry is safe. */
+  function failure(error: unknown): unknown {
+    scrub(error);
+    if (isTransient(error) && !isConditionFailure(error)) return new RetryableError();
+    return error;
+  }
+
+  async function send<C extends Command>(command: C) {
+    try {
+      return await call(command);
+    } catch (error) {
+      throw failure(error);
+    }
+  }
+
+  const get = (input: GetCommandInput) => send(new GetCommand(input));
+  const transact = (input: TransactWriteCommandInput) => send(new TransactWriteCommand(input));
+  const put = (item: Item) => ({
+    Put: { TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
+  });
+  const keyItem = (key: KeyRecord, event: NewEvent): Item => ({
+    pk: TableKeys.account(key.accountId),
+    sk: TableKeys.key(key.integrationId, key.id),
+    type: 'key',
+    ...key,
+    ...(key.displayCiphertext === undefined ? {} : { displayCiphertext: packSealed(key.displayCiphertext) }),
+    [AUDIT_ATTRIBUTE]: { [event.id]: storedEvent(event) },
+  });
+  const keyAddress = (key: Pick<KeyRecord, 'accountId' | 'integrationId' | 'id'>) => ({
+    pk: TableKeys.account(key.accountId),
+    sk: TableKeys.key(key.integrationId, key.id),
+  });
+  const credentialAddress = (apiKey: string) => ({
+    pk: TableKeys.credential(apiKey),
+    sk: TableKeys.credentialSort,
+  });
+
+  /** Sets entries of the credential's `keys` map, on condition that it is the caller's account's. */
+  function credentialUpdate(
+    apiKey: string,
+    accountId: string,
+    set: { update: string; condition?: string; names: Record<string, string>; values: Item },
+  ) {
+    return {
+      Update: {
+        TableName: tableName,
+        Key: credentialAddress(apiKey),
+        UpdateExpression: set.update,
+        ConditionExpression: ['accountId = :account', set.condition].filter(Boolean).join(' AND '),
+        ExpressionAttributeNames: { '#keys': 'keys', ...set.names },
+        ExpressionAttributeValues: { ':account': accountId, ...set.values },
+      },
+    };
+  }
+
+  async function readKey(accountId: string, integrationId: string, keyId: string, reserveMs = 0) {
+    const command = new GetCommand({
+      TableName: tableName,
+      Key: keyAddress({ accountId, integrationId, id: keyId }),
+      ConsistentRead: true,
+    });
+    try {
+      const { Item: item } = await call(command, reserveMs);
+      return item ? keyOf(item) : undefined;
+    } catch (error) {
+      throw failure(error);
+    }
+  }
+
+  /** Every item of one partition whose sort key starts with `prefix`, across pages. */
+  async function queryPrefix(pk: string, prefix: string, attribute?: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const result = await send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+          ExclusiveStartKey: start,
+          ...(attribute
+            ? { ProjectionExpression: '#attribute', ExpressionAttributeNames: { '#attribute': attribute } }
+            : {}),
+        }),
+      );
+      items.push(...(result.Items ?? []));
+      start = result.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  type CommitInput = Parameters<KeyStore['commitReveal']>[0];
+  type Attempt = { outcome: 'committed' } | { outcome: 'lost' | 'unknown'; current?: KeyRecord };
+
+  /**
+   * The reveal commit: one conditional write on the key item that drops the display copy, marks the key
+   * viewed for everyone and records the audit event. A failed condition returns the item as it is (who
+   * won); a commit whose response was lost, even one the SDK retried into its own condition, is
+   * recognised by its revealId. It stops READBACK_RESERVE_MS before the deadline, to leave time to ask.
+   */
+  async function commitRevealOnce({
+    key,
+    revealId,
+    viewedAt,
+    viewedBy,
+    audit,
+  }: CommitInput): Promise<Attempt> {
+    try {
+      await call(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: keyAddress(key),
+          UpdateExpression: `REMOVE displayCiphertext SET viewedAt = :viewedAt, viewedBy = :viewedBy, revealId = :revealId, ${ADD_EVENT}`,
+          ConditionExpression: 'attribute_exists(displayCiphertext) AND #status <> :revoked',
+          ExpressionAttributeNames: { '#status': 'status', ...eventNames(audit) },
+          ExpressionAttributeValues: {
+            ':viewedAt': viewedAt,
+            ':viewedBy': viewedBy,
+            ':revealId': revealId,
+            ':revoked': 'revoked',
+            ...eventValues(audit),
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+        READBACK_RESERVE_MS,
+      );
+      return { outcome: 'committed' };
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        const item = conditionItem(error);
+        scrub(error);
+        return { outcome: 'lost', current: item ? keyOf(item) : undefined };
+      }
+      // Refused before it applied (a concurrent transaction held the item, throttling): a plain retry.
+      if (wasRefused(error)) return { outcome: 'lost' };
+      // Cut off by the deadline, a timeout, a dropped connection, a 5xx: DynamoDB may have applied it.
+      if (isTransient(error)) return { outcome: 'unknown' };
+      throw failure(error);
+    }
+  }
+
+  return {
+    async createIntegration({ integration, firstKey, audit }) {
+      const credential = {
+        apiKey: integration.apiKey,
+        accountId: integration.accountId,
+        integrationId: integration.id,
+        requireTimestamp: integration.requireTimestamp,
+        keys: { [firstKey.key.id]: storedEntry(firstKey.signing) },
+      };
+      await transact({
+        TransactItems: [
+          put({
+            pk: TableKeys.account(integration.accountId),
+            sk: TableKeys.integration(integration.id),
+            gsi1pk: TableKeys.integration(integration.id),
+            gsi1sk: TableKeys.integration(integration.id),
+            type: 'integration',
+            ...integration,
+            [AUDIT_ATTRIBUTE]: { [audit.id]: storedEvent(audit) },
+          }),
+          put({ ...credentialAddress(integration.apiKey), type: 'credential', ...credential }),
+          put(keyItem(firstKey.key, firstKey.audit)),
+        ],
+      });
+    },
+
+    async getIntegration(accountId, integrationId) {
+      const { Item: item } = await get({
+        TableName: tableName,
+        Key: { pk: TableKeys.account(accountId), sk: TableKeys.integration(integrationId) },
+      });
+      return item ? strip<Integration>(item) : undefined;
+    },
+
+    async listIntegrations(accountId, { limit, cursor }): Promise<Page<Integration>> {
+      const after = decodeCursor(cursor, (sk) => sk.startsWith(TableKeys.integrationPrefix));
+      const result = await send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: {
+            ':pk': TableKeys.account(accountId),
+            ':prefix': TableKeys.integrationPrefix,
+          },
+          Limit: limit,
+          ExclusiveStartKey:
+            after === undefined ? undefined : { pk: TableKeys.account(accountId), sk: after },
+        }),
+      );
+      const last = result.LastEvaluatedKey?.sk;
+      return {
+        items: (result.Items ?? []).map((item) => strip<Integration>(item)),
+        nextCursor: typeof last === 'string' ? encodeCursor(last) : null,
+      };
+    },
+
+    async addKey({ key, signing, audit, apiKey, maxUsableKeys }) {
+      try {
+        await call(
+          new TransactWriteCommand({
+            TransactItems: [
+              put(keyItem(key, audit)),
+              credentialUpdate(apiKey, key.accountId, {
+                update: 'SET #keys.#keyId = :entry',
+                condition: 'size(#keys) < :max',
+                names: { '#keyId': key.id },
+                values: { ':entry': storedEntry(signing), ':max': maxUsableKeys },
+              }),
+            ],
+          }),
+        );
+      } catch (error) {
+        if (isConditionFailure(error, 1)) throw tooManyKeys(maxUsableKeys);
+        throw failure(error);
+      }
+    },
+
+    getKey: (accountId, integrationId, keyId) => readKey(accountId, integrationId, keyId),
+
+    async listKeys(accountId, integrationId) {
+      const items = await queryPrefix(TableKeys.account(accountId), TableKeys.keyPrefix(integrationId));
+      return items.map(keyOf);
+    },
+
+    async commitReveal(input): Promise<RevealOutcome> {
+      const { key, revealId } = input;
+      for (let attempt = 0; ; attempt++) {
+        const result = await commitRevealOnce(input);
+        if (result.outcome === 'committed') return { status: 'committed' };
+        // Lost a race, failed a condition, or cannot tell: the stored key says who won.
+        let current = result.current;
+        if (current === undefined) {
+          try {
+            current = await readKey(key.accountId, key.integrationId, key.id);
+          } catch {
+            throw result.outcome === 'unknown' ? new OutcomeUnknownError() : new RetryableError();
+          }
+        }
+        if (!current) return { status: 'not-viewable', key };
+        if (current.revealId === revealId) return { status: 'committed' };
+        if (current.displayCiphertext === undefined || current.status === 'revoked') {
+          return { status: 'not-viewable', key: current };
+        }
+        // Still viewable: our commit did not apply. Nothing changed, so a retry (ours or the caller's) is safe.
+        const wait = 10 + Math.random() * 40 * (attempt + 1);
+        if (attempt >= revealConflictRetries || (remainingMs(READBACK_RESERVE_MS) ?? Infinity) <= wait) {
+          throw new RetryableError();
+        }
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    },
+
+    async revokeKey({ key, apiKey, revokedAt, revokedBy, audit, retire, forgetAt }): Promise<RevokeOutcome> {
+      try {
+        await call(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: keyAddress(key),
+                  UpdateExpression: `SET #status = :revoked, revokedAt = :revokedAt, revokedBy = :revokedBy, ${ADD_EVENT} REMOVE displayCiphertext`,
+                  ConditionExpression: 'attribute_exists(pk) AND #status <> :revoked',
+                  ExpressionAttributeNames: { '#status': 'status', ...eventNames(audit) },
+                  ExpressionAttributeValues: {
+                    ':revoked': 'revoked',
+                    ':revokedAt': revokedAt,
+                    ':revokedBy': revokedBy,
+                    ...eventValues(audit),
+                  },
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                },
+              },
+              credentialUpdate(apiKey, key.accountId, {
+                update: 'REMOVE #keys.#keyId',
+                names: { '#keyId': key.id },
+                values: {},
+              }),
+              ...(retire
+                ? [
+                    {
+                      Put: {
+                        TableName: tableName,
+                        Item: {
+                          pk: TableKeys.credential(apiKey),
+                          sk: TableKeys.retired(key.id),
+                          type: 'retired-key',
+                          keyId: key.id,
+                          ...storedEntry(retire),
+                          status: 'revoked',
+                          [TTL_ATTRIBUTE]: Math.floor(forgetAt.getTime() / 1000),
+                        },
+                      },
+                    },
+                  ]
+                : []),
+            ],
+          }),
+        );
+      } catch (error) {
+        if (isConditionFailure(error, 0)) {
+          const current = conditionItem(error, 0);
+          scrub(error);
+          if (current) return { status: 'already-revoked', key: keyOf(current) };
+        }
+        throw failure(error);
+      }
+      const { displayCiphertext: _, ...rest } = key;
+      return { status: 'revoked', key: { ...rest, status: 'revoked', revokedAt, revokedBy } };
+    },
+
+    async listAudit(accountId, integrationId, { limit, cursor }) {
+      const before = decodeCursor(cursor, (id) => ID_PATTERNS.event.test(id));
+      const [integration, keys] = await Promise.all([
+        get({
+          TableName: tableName,
+          Key: { pk: TableKeys.account(accountId), sk: TableKeys.integration(integrationId) },
+          ProjectionExpression: '#audit',
+          ExpressionAttributeNames: { '#audit': AUDIT_ATTRIBUTE },
+        }),
+        queryPrefix(TableKeys.account(accountId), TableKeys.keyPrefix(integrationId), AUDIT_ATTRIBUTE),
+      ]);
+      const events = [integration.Item, ...keys]
+        .flatMap((item) => eventsOf(item, accountId, integrationId))
+        .filter((event) => before === undefined || event.id < before)
+        .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+      const items = events.slice(0, limit);
+      const last = items.at(-1);
+      return { items, nextCursor: events.length > limit && last ? encodeCursor(last.id) : null };
+    },
+
+    async rotateKey({ apiKey, previous, expiresAt, successor, audit, maxUsableKeys }) {
+      try {
+        await call(
+          new TransactWriteCommand({
+            TransactItems: [
+              put(keyItem(successor.key, successor.audit)),
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: keyAddress(previous),
+                  UpdateExpression: `SET #status = :expiring, expiresAt = :expiresAt, ${ADD_EVENT}`,
+                  ConditionExpression: '#status = :active',
+                  ExpressionAttributeNames: { '#status': 'status', ...eventNames(audit) },
+                  ExpressionAttributeValues: {
+                    ':expiring': 'expiring',
+                    ':active': 'active',
+                    ':expiresAt': expiresAt,
+                    ...eventValues(audit),
+                  },
+                },
+              },
+              credentialUpdate(apiKey, previous.accountId, {
+                update:
+                  'SET #keys.#new = :entry, #keys.#old.#status = :expiring, #keys.#old.expiresAt = :expiresAt',
+                condition: 'attribute_exists(#keys.#old) AND size(#keys) < :max',
+                names: { '#new': successor.key.id, '#old': previous.id, '#status': 'status' },
+                values: {
+                  ':entry': storedEntry(successor.signing),
+                  ':expiring': 'expiring',
+                  ':expiresAt': expiresAt,
+                  ':max': maxUsableKeys,
+                },
+              }),
+            ],
+          }),
+        );
+      } catch (error) {
+        if (isConditionFailure(error, 1)) throw keyNotActive();
+        if (isConditionFailure(error, 2)) throw tooManyKeys(maxUsableKeys);
+        throw failure(error);
+      }
+    },
+
+    async findIntegration(integrationId) {
+      const result = await send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: GSI1,
+          KeyConditionExpression: 'gsi1pk = :id',
+          ExpressionAttributeValues: { ':id': TableKeys.integration(integrationId) },
+          ProjectionExpression: 'accountId, apiKey',
+          Limit: 1,
+        }),
+      );
+      const item = result.Items?.[0];
+      if (!item || typeof item.accountId !== 'string' || typeof item.apiKey !== 'string') return undefined;
+      return { accountId: item.accountId, apiKey: item.apiKey };
+    },
+
+    async recordKeyUse({ accountId, integrationId, keyId, at, notBefore }) {
+      try {
+        await call(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: keyAddress({ accountId, integrationId, id: keyId }),
+            UpdateExpression: 'SET lastUsedAt = :at',
+            ConditionExpression:
+              'attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt < :notBefore)',
+            ExpressionAttributeValues: { ':at': at, ':notBefore': notBefore },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw failure(error);
+      }
+    },
+
+    async getRetiredKeys(apiKey) {
+      const items = await queryPrefix(TableKeys.credential(apiKey), TableKeys.retiredPrefix);
+      const retired: Record<string, SigningEntry> = {};
+      for (const item of items) {
+        const { keyId, name, status, createdAt, signing, expiresAt } = strip<Item>(item);
+        retired[String(keyId)] = entryOf({ name, status, createdAt, signing, expiresAt });
+      }
+      return retired;
+    },
+
+    async getCredential(apiKey): Promise<Credential | undefined> {
+      const { Item: item } = await get({
+        TableName: tableName,
+        Key: credentialAddress(apiKey),
+        ConsistentRead: true,
+      });
+      return item ? credentialOf(item) : undefined;
+    },
+  };
+}
+
+type NewEvent = Parameters<typeof storedEvent>[0];

@@ -1,0 +1,40 @@
+/**
+ * The table, declared once: the DynamoDB adapter, the CDK table (infra/stateful-stack.ts) and the local
+ * table (local/table.ts) all read this.
+ *
+ *   pk                      sk                          item
+ *   ACCOUNT#<account>       INTEGRATION#<int>           integration (+ its audit event)
+ *   ACCOUNT#<account>       KEY#<int>#<key>             key metadata (+ display ciphertext until revealed)
+ *                                                       (+ the key's audit events)
+ *   APIKEY#<apiKey>         APIKEY                      credential: usable keys' status + signing ciphertext
+ *   APIKEY#<apiKey>         RETIRED#<key>               a revoked key's entry, remembered 90 days (ttl)
+ *
+ * Every tenant item lives under its account's partition, so no query can cross tenants. The one
+ * exception is the credential record, found by the integration's public apiKey: the verifier does not
+ * know the account yet, and one GetItem on it returns every usable key. gsi1 holds only integrations
+ * (gsi1pk = INTEGRATION#<int>), for signing a webhook by integration id.
+ */
+export const TABLE = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  gsi1: { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  /** Items that carry this epoch-seconds attribute are removed by DynamoDB after that time. */
+  ttlAttribute: 'ttl',
+} as const;
+
+export const GSI1 = TABLE.gsi1.indexName;
+export const TTL_ATTRIBUTE = TABLE.ttlAttribute;
+/** The map of audit events an integration or key item carries (see codec.ts). */
+export const AUDIT_ATTRIBUTE = 'audit';
+
+export const TableKeys = {
+  account: (accountId: string) => `ACCOUNT#${accountId}`,
+  integration: (integrationId: string) => `INTEGRATION#${integrationId}`,
+  integrationPrefix: 'INTEGRATION#',
+  key: (integrationId: string, keyId: string) => `KEY#${integrationId}#${keyId}`,
+  keyPrefix: (integrationId: string) => `KEY#${integrationId}#`,
+  retired: (keyId: string) => `RETIRED#${keyId}`,
+  retiredPrefix: 'RETIRED#',
+  credential: (apiKey: string) => `APIKEY#${apiKey}`,
+  credentialSort: 'APIKEY',
+} as const;
