@@ -4,7 +4,7 @@ import { AccountRootPrincipal, Effect, PolicyDocument, PolicyStatement } from 'a
 import { Alias, type CfnKey, Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { GSI1, TTL_ATTRIBUTE } from '../shared/adapters/dynamodb/table.js';
+import { TABLE } from '../shared/adapters/dynamodb/table.js';
 
 /** Roles carrying this tag may use the data key (their own IAM policies narrow it further, per purpose). */
 export const KMS_USER_TAG = { key: 'shared-secret-keys:kms', value: 'envelope' } as const;
@@ -23,17 +23,17 @@ export class StatefulStack extends Stack {
     super(scope, id, props);
 
     this.table = new TableV2(this, 'Table', {
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-      sortKey: { name: 'sk', type: AttributeType.STRING },
+      partitionKey: { name: TABLE.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE.sortKey, type: AttributeType.STRING },
       billing: Billing.onDemand(),
       globalSecondaryIndexes: [
         {
-          indexName: GSI1,
-          partitionKey: { name: 'gsi1pk', type: AttributeType.STRING },
-          sortKey: { name: 'gsi1sk', type: AttributeType.STRING },
+          indexName: TABLE.gsi1.indexName,
+          partitionKey: { name: TABLE.gsi1.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: TABLE.gsi1.sortKey, type: AttributeType.STRING },
         },
       ],
-      timeToLiveAttribute: TTL_ATTRIBUTE,
+      timeToLiveAttribute: TABLE.ttlAttribute,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       // Secrets in it are already envelope-encrypted with the key below; the table itself uses the

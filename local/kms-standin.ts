@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A KMS stand-in that speaks the KMS JSON 1.1 wire protocol on 127.0.0.1, so the product's real KMS
- * code path (shared/adapters/aws-json.ts, signing included) runs locally and in tests; a test also
+ * code path (the official SDK KMS client, SigV4 signing included) runs locally and in tests; a test also
  * holds the AWS SDK's own KMS client to it. Like KMS, a ciphertext is bound to its
  * encryption context: decrypting with any other context answers InvalidCiphertextException.
  *

@@ -5,31 +5,28 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { GSI1, TTL_ATTRIBUTE } from '../shared/adapters/dynamodb/table.js';
+import { TABLE } from '../shared/adapters/dynamodb/table.js';
 
-/** The same table the CDK app deploys: pk/sk, one GSI, TTL on `ttl`. */
+/** The table the CDK app deploys, from the same declaration (shared/adapters/dynamodb/table.ts). */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
     await client.send(
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-          { AttributeName: 'gsi1pk', AttributeType: 'S' },
-          { AttributeName: 'gsi1sk', AttributeType: 'S' },
-        ],
+        AttributeDefinitions: [TABLE.partitionKey, TABLE.sortKey, TABLE.gsi1.partitionKey, TABLE.gsi1.sortKey].map(
+          (name) => ({ AttributeName: name, AttributeType: 'S' as const }),
+        ),
         KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
+          { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+          { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
         ],
         GlobalSecondaryIndexes: [
           {
-            IndexName: GSI1,
+            IndexName: TABLE.gsi1.indexName,
             KeySchema: [
-              { AttributeName: 'gsi1pk', KeyType: 'HASH' },
-              { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+              { AttributeName: TABLE.gsi1.partitionKey, KeyType: 'HASH' },
+              { AttributeName: TABLE.gsi1.sortKey, KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'ALL' },
           },
@@ -39,7 +36,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     await client.send(
       new UpdateTimeToLiveCommand({
         TableName: tableName,
-        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+        TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
       }),
     );
   } catch (error) {

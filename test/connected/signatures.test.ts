@@ -2,11 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CredentialCache } from '../../shared/domain/credential-cache.js';
+import { CredentialCache, invalidatingStore } from '../../shared/domain/credential-cache.js';
 import { SigningKeyCache } from '../../shared/domain/key-cache.js';
 import type { Integration } from '../../shared/domain/model.js';
 import * as service from '../../shared/domain/service.js';
 import { createSigningService, type SigningService } from '../../shared/domain/signing-service.js';
+import { callsDuring } from '../support/aws-calls.js';
 import { actor, connectedEngines } from '../support/engines.js';
 
 let engines: Awaited<ReturnType<typeof connectedEngines>>;
@@ -236,6 +237,58 @@ describe('verification', () => {
     clock.t += 15 * 60_000;
     await verify(integration, 'b', sign(secret, 'b'));
     expect(await lastUsed()).toBe('2026-12-01T12:16:00.000Z');
+  });
+});
+
+describe('credential cache (bounded staleness, one read in flight)', () => {
+  /** A container: its own signing service, caches and (when `invalidating`) its own store view. */
+  function container(invalidating = false) {
+    const credentials = new CredentialCache(clock, 1_000);
+    const store = invalidating ? invalidatingStore(engines.store, credentials) : engines.store;
+    return {
+      store,
+      signing: createSigningService({
+        store,
+        envelope: engines.envelope,
+        clock,
+        cache: new SigningKeyCache(clock, 5 * 60_000, 10),
+        credentials,
+        lastUsedIntervalMs: 15 * 60_000,
+      }),
+    };
+  }
+  const check = (c: ReturnType<typeof container>, apiKey: string, secret: string) =>
+    c.signing.verify({ apiKey, signature: sign(secret, 'x'), body: Buffer.from('x') });
+
+  it('a revoke made elsewhere is seen by every container within the bound, and at once by its own', async () => {
+    const { integration, keyId, secret } = await integrationWithSecret();
+    const [a, b] = [container(), container()];
+    const revoker = container(true);
+    for (const c of [a, b, revoker]) {
+      expect(await check(c, integration.apiKey, secret)).toMatchObject({ valid: true });
+    }
+    await service.revokeKey({ ...engines.deps, store: revoker.store, clock }, alice, integration.id, keyId);
+    // The revoking container dropped its copy; the others still hold theirs, for at most 1 s.
+    expect(await check(revoker, integration.apiKey, secret)).toMatchObject({ reason: 'key_revoked' });
+    clock.t += 999;
+    expect(await check(a, integration.apiKey, secret)).toMatchObject({ valid: true });
+    clock.t += 1;
+    for (const c of [a, b]) {
+      expect(await check(c, integration.apiKey, secret)).toMatchObject({
+        valid: false,
+        reason: 'key_revoked',
+      });
+    }
+  });
+
+  it('concurrent verifications of one apiKey in a container issue one read', async () => {
+    const { integration, secret } = await integrationWithSecret();
+    const c = container();
+    const { calls, result } = await callsDuring({ dynamodb: engines.client }, () =>
+      Promise.all(Array.from({ length: 25 }, () => check(c, integration.apiKey, secret))),
+    );
+    expect(result.every((r) => r.valid)).toBe(true);
+    expect(calls.filter((call) => call.operation === 'GetItem')).toHaveLength(1);
   });
 });
 
