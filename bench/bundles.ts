@@ -1,17 +1,28 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import { BUNDLE } from '../infra/bundling.js';
-import { cognitoTriggers, internalFunctions, routes } from '../shared/routes.js';
+import {
+  type Access,
+  cognitoTriggers,
+  type FunctionSpec,
+  internalFunctions,
+  routes,
+} from '../shared/routes.js';
 
 export const ROOT = join(import.meta.dirname, '..');
 export const OUT = join(ROOT, 'bench', '.out');
 
+export type Floor = 'none' | 'dynamodb' | 'dynamodb-kms';
+
 export interface BundleFigures {
   handler: string;
   usesKms: boolean;
+  floor: Floor;
   bytes: number;
   file: string;
+  /** The same handler as NodejsFunction bundles it by default: CommonJS, the SDK left to node_modules. */
+  peerFile: string;
   /** Largest contributors by package, in bytes of output. */
   top: [string, number][];
 }
@@ -22,39 +33,80 @@ function packageOf(input: string): string {
   return input.split('/')[0] ?? input;
 }
 
-/** Bundles every function exactly as the CDK app does (infra/bundling.ts). */
+/** Exactly the CDK app's esbuild settings (infra/bundling.ts). */
+const DEPLOYED: BuildOptions = {
+  bundle: true,
+  format: BUNDLE.format,
+  platform: BUNDLE.platform,
+  target: BUNDLE.target,
+  mainFields: [...BUNDLE.mainFields],
+  minify: BUNDLE.minify,
+  sourcemap: false,
+  banner: { js: BUNDLE.banner },
+  alias: { ...BUNDLE.alias },
+  metafile: true,
+  logLevel: 'error',
+};
+
+/**
+ * NodejsFunction's defaults for a Node.js 18+ runtime: CommonJS, not minified, `@aws-sdk/*` external
+ * (loaded at run time from node_modules: on Lambda the runtime's copy, here the project's).
+ */
+const PEER: BuildOptions = {
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node24',
+  external: ['@aws-sdk/*'],
+  logLevel: 'error',
+};
+
+export function floorOf(access: Access): Floor {
+  if (access.kmsDecrypt?.length || access.kmsGenerate?.length) return 'dynamodb-kms';
+  return access.dynamodb.length > 0 ? 'dynamodb' : 'none';
+}
+
+async function bundle(entry: string, outfile: string, options: BuildOptions) {
+  const result = await build({ ...options, entryPoints: [entry], absWorkingDir: ROOT, outfile });
+  return result.metafile ? Object.values(result.metafile.outputs)[0] : undefined;
+}
+
+/** The SDK floor bundles, one per set of clients, built exactly as the functions are. */
+export async function bundleFloors(): Promise<Record<Floor, { bytes: number; file: string }>> {
+  const floors = {} as Record<Floor, { bytes: number; file: string }>;
+  for (const floor of ['none', 'dynamodb', 'dynamodb-kms'] as const) {
+    const file = join(OUT, `floor-${floor}`, 'index.mjs');
+    mkdirSync(join(OUT, `floor-${floor}`), { recursive: true });
+    const output = await bundle(join(ROOT, 'bench', 'floor', `${floor}.ts`), file, DEPLOYED);
+    floors[floor] = { bytes: output?.bytes ?? 0, file };
+  }
+  return floors;
+}
+
+/** Bundles every function exactly as the CDK app does, and again as the CDK's defaults would. */
 export async function bundleAll(): Promise<BundleFigures[]> {
   const figures: BundleFigures[] = [];
-  for (const spec of [...routes, ...internalFunctions, ...cognitoTriggers]) {
+  const specs: FunctionSpec[] = [...routes, ...internalFunctions, ...cognitoTriggers];
+  for (const spec of specs) {
     const outdir = join(OUT, spec.handler);
     mkdirSync(outdir, { recursive: true });
-    const result = await build({
-      entryPoints: [join(ROOT, 'functions', `${spec.handler}.ts`)],
-      absWorkingDir: ROOT,
-      bundle: true,
-      outfile: join(outdir, 'index.mjs'),
-      format: BUNDLE.format,
-      platform: BUNDLE.platform,
-      target: BUNDLE.target,
-      mainFields: [...BUNDLE.mainFields],
-      minify: BUNDLE.minify,
-      sourcemap: false,
-      banner: { js: BUNDLE.banner },
-      alias: { ...BUNDLE.alias },
-      metafile: true,
-      logLevel: 'error',
-    });
-    const output = Object.values(result.metafile.outputs)[0];
+    const entry = join(ROOT, 'functions', `${spec.handler}.ts`);
+    const output = await bundle(entry, join(outdir, 'index.mjs'), DEPLOYED);
+    // Inside the project, so that its node_modules is where node finds the SDK, as a runtime would.
+    await bundle(entry, join(outdir, 'peer.cjs'), PEER);
     const byPackage = new Map<string, number>();
     for (const [input, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
       const name = packageOf(input);
       byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
     }
+    const floor = floorOf(spec.access);
     figures.push({
       handler: spec.handler,
-      usesKms: Boolean(spec.access.kmsDecrypt?.length || spec.access.kmsGenerate?.length),
+      usesKms: floor === 'dynamodb-kms',
+      floor,
       bytes: output?.bytes ?? 0,
       file: join(outdir, 'index.mjs'),
+      peerFile: join(outdir, 'peer.cjs'),
       top: [...byPackage.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3),
     });
   }

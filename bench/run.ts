@@ -2,10 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUDGETS } from './budgets.js';
-import { bundleAll, ROOT } from './bundles.js';
+import { bundleAll, bundleFloors, ROOT } from './bundles.js';
 import { measureInit } from './init.js';
+import { node24 } from './node24.js';
 import { measureOperations } from './operations.js';
 import { PRICES } from './prices.js';
+import { measureCachedVerification, PARTITION_READ_UNITS, scaleModel } from './scale.js';
 import { measureWarmVerify } from './verify.js';
 
 /**
@@ -67,31 +69,72 @@ const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 const usd = (value: number) => `$${value.toFixed(2)}`;
 
-console.log('Bundling every function as deployed (infra/bundling.ts)…');
+console.log('Bundling every function as deployed (infra/bundling.ts), its SDK floor and its peer…');
 const bundles = await bundleAll();
+const floors = await bundleFloors();
 // The issue asks for at least 15; more samples steady a median taken on a shared 2-core machine.
 const INIT_RUNS = 21;
-console.log(`Timing module init over ${INIT_RUNS} fresh node processes each, against an empty node start…\n`);
-const init = measureInit(bundles, INIT_RUNS, nodeBinary);
-if (nodeBinary) {
-  const version = execFileSync(nodeBinary, ['--version']).toString().trim();
-  console.log(`(init timed with ${nodeBinary}, ${version}: a comparison, not written to the history)\n`);
-}
+/** Every function, every floor and every peer, each sampled side by side in one interleaved run. */
+const initTargets = [
+  ...bundles.map((b) => ({ handler: b.handler, file: b.file })),
+  ...bundles.map((b) => ({ handler: `peer:${b.handler}`, file: b.peerFile })),
+  ...Object.entries(floors).map(([floor, { file }]) => ({ handler: `floor:${floor}`, file })),
+];
+console.log(`Timing module init over ${INIT_RUNS} fresh node processes each, against an empty node start…`);
+const init = measureInit(initTargets, INIT_RUNS, nodeBinary);
+const lambdaNode = nodeBinary ? undefined : node24();
+const init24 = lambdaNode ? measureInit(initTargets, 11, lambdaNode) : undefined;
+const version = (binary: string) => execFileSync(binary, ['--version']).toString().trim();
+console.log(
+  `Init with ${nodeBinary ? `${nodeBinary} (${version(nodeBinary)}), a comparison not written to the history` : `this machine's ${process.version} (the budgets' basis)`}` +
+    (lambdaNode
+      ? `; Node ${version(lambdaNode)} (Lambda's runtime) printed beside it, 11 runs`
+      : '; Node 24 not available') +
+    '.\n',
+);
 
-console.log('Functions');
+console.log(
+  'Functions (floor: a bundle that only constructs the same SDK clients; peer: NodejsFunction defaults)',
+);
+const at = (map: Map<string, number> | undefined, key: string) => map?.get(key) ?? 0;
 table(
-  ['function', 'bundle', 'init above empty node', 'largest contributors'],
-  bundles.map((b) => [
-    b.handler,
-    record(
-      `bundle:${b.handler}`,
-      b.bytes,
-      kib,
-      (b.usesKms ? BUDGETS.bundleKiB : BUDGETS.bundleWithoutKmsKiB) * 1024,
-    ),
-    record(`init:${b.handler}`, init.get(b.handler) ?? 0, ms, BUDGETS.initMs),
-    b.top.map(([name, bytes]) => `${name} ${kib(bytes)}`).join(', '),
-  ]),
+  [
+    'function',
+    'bundle',
+    'floor bundle',
+    'init',
+    'floor init',
+    'peer init',
+    'init, Node 24 (floor / peer)',
+    'largest contributors',
+  ],
+  bundles.map((b) => {
+    const floor = floors[b.floor];
+    const floorInit = at(init, `floor:${b.floor}`);
+    const peerInit = at(init, `peer:${b.handler}`);
+    const initValue = at(init, b.handler);
+    // Both init budgets at once: the tighter one is the one shown.
+    const initBudget = Math.min(floorInit + BUDGETS.initAboveFloorMs, BUDGETS.initVsPeer * peerInit);
+    return [
+      b.handler,
+      record(`bundle:${b.handler}`, b.bytes, kib, floor.bytes + BUDGETS.bundleAboveFloorKiB * 1024),
+      kib(floor.bytes),
+      record(`init:${b.handler}`, initValue, ms, b.floor === 'none' ? undefined : initBudget),
+      ms(floorInit),
+      ms(peerInit),
+      init24
+        ? `${ms(at(init24, b.handler))} (${ms(at(init24, `floor:${b.floor}`))} / ${ms(at(init24, `peer:${b.handler}`))})`
+        : 'n/a',
+      b.top.map(([name, bytes]) => `${name} ${kib(bytes)}`).join(', '),
+    ];
+  }),
+);
+for (const [floor, { bytes }] of Object.entries(floors)) figures[`floor-bundle:${floor}`] = bytes;
+for (const floor of Object.keys(floors))
+  figures[`floor-init:${floor}`] = Number(at(init, `floor:${floor}`).toFixed(4));
+for (const b of bundles) figures[`peer-init:${b.handler}`] = Number(at(init, `peer:${b.handler}`).toFixed(4));
+console.log(
+  `Budgets: bundle ≤ floor + ${BUDGETS.bundleAboveFloorKiB} KiB; init ≤ floor + ${BUDGETS.initAboveFloorMs} ms and ≤ ${BUDGETS.initVsPeer} × peer (functions with no AWS client have no floor to meet).\n`,
 );
 
 console.log('Warm verification, in process, store read excluded');
@@ -150,6 +193,39 @@ console.log(
   `Prices: ${PRICES.region}, checked ${PRICES.checkedOn}. Lambda time is this machine's median handler time against local ` +
     "engines at each function's deployed memory, so treat GB-seconds as an estimate; request, DynamoDB and KMS counts " +
     'are exact for the scripted run.\n',
+);
+
+console.log('Scale: one integration, verifications spread over the containers Lambda runs for it');
+const handlerMs = warmOp?.medianMs ?? 1;
+const periodMs = 1_000;
+table(
+  [
+    'verifications/s',
+    'containers',
+    'credential reads/s (cache 1 s)',
+    'fits one partition',
+    'reads/s without cache',
+    'fits',
+    '$ / million',
+  ],
+  scaleModel(handlerMs, periodMs, 256).map((row) => [
+    row.rate.toLocaleString('en-US'),
+    String(row.containers),
+    record(`scale:reads-per-second:${row.rate}`, row.readsPerSecond, (v) => v.toFixed(0)),
+    row.fits ? 'yes' : 'NO',
+    row.readsPerSecondUncached.toLocaleString('en-US'),
+    row.fitsUncached ? 'yes' : `no (> ${PARTITION_READ_UNITS.toLocaleString('en-US')} RU/s)`,
+    record(`scale:dollars:${row.rate}`, row.dollarsPerMillion, usd),
+  ]),
+);
+console.log(
+  `Containers = rate × ${handlerMs.toFixed(2)} ms (the warm verification's measured handler time); a partition serves ${PARTITION_READ_UNITS.toLocaleString('en-US')} strongly consistent reads/s.`,
+);
+console.log('Measured: 20 concurrent verifiers of one integration for 10 s, in process, cache on (1 s)…');
+const measured = await measureCachedVerification({ workers: 20, seconds: 10, periodMs });
+console.log(
+  `  ${measured.verifications.toLocaleString('en-US')} verifications (${measured.failures} rejected), ${measured.reads} credential reads → ` +
+    `${record('scale:measured-reads-per-verification', measured.readsPerVerification, (v) => v.toFixed(5))} reads per verification\n`,
 );
 
 const history: History = existsSync(HISTORY)

@@ -8,7 +8,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { GSI1 } from '../shared/adapters/dynamodb/table.js';
-import type { Access } from '../shared/routes.js';
+import { type Access, FUNCTION_TIMEOUT_SECONDS } from '../shared/routes.js';
 import { BUNDLE } from './bundling.js';
 import { CONTEXT_KEYS, KMS_USER_TAG } from './stateful-stack.js';
 
@@ -73,7 +73,7 @@ export class ServiceFunction extends Construct {
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: memoryFor(props.access),
-      timeout: Duration.seconds(10),
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS),
       role: this.role,
       logGroup,
       loggingFormat: LoggingFormat.JSON,

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'aws-lambda';
 import { internalFunctions } from '../shared/routes.js';
+import { lambdaContext } from './server.js';
 
 type Invoke = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -42,8 +43,7 @@ export async function internalOperations() {
       return true;
     }
     const name = path.slice('/internal/'.length);
-    const context = { awsRequestId: crypto.randomUUID(), functionName: name } as Context;
-    send(200, await handler(event, context));
+    send(200, await handler(event, lambdaContext(name, crypto.randomUUID())));
     return true;
   };
 }

@@ -6,7 +6,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import type { RouteSpec } from '../shared/routes.js';
+import { FUNCTION_TIMEOUT_SECONDS, type RouteSpec } from '../shared/routes.js';
 import { verifyToken } from './dev-auth.js';
 
 export type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
@@ -33,8 +33,9 @@ function compile(route: LocalRoute): CompiledRoute {
   return { ...route, pattern: new RegExp(`^${source}$`), names };
 }
 
-function lambdaContext(functionName: string, requestId: string): Context {
-  const deadline = Date.now() + 29_000;
+/** What Lambda hands a handler, with the deployed function's timeout (the handlers' deadline follows it). */
+export function lambdaContext(functionName: string, requestId: string): Context {
+  const deadline = Date.now() + FUNCTION_TIMEOUT_SECONDS * 1000;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,

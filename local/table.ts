@@ -14,9 +14,12 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [TABLE.partitionKey, TABLE.sortKey, TABLE.gsi1.partitionKey, TABLE.gsi1.sortKey].map(
-          (name) => ({ AttributeName: name, AttributeType: 'S' as const }),
-        ),
+        AttributeDefinitions: [
+          TABLE.partitionKey,
+          TABLE.sortKey,
+          TABLE.gsi1.partitionKey,
+          TABLE.gsi1.sortKey,
+        ].map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
         KeySchema: [
           { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
           { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },

@@ -34,6 +34,9 @@ export interface RouteSpec extends FunctionSpec {
   responses: Record<number, { description: string; schema?: z.core.$ZodType; noStore?: boolean }>;
 }
 
+/** Every function's Lambda timeout; the local runtime gives its handlers the same remaining time. */
+export const FUNCTION_TIMEOUT_SECONDS = 10;
+
 const READ: DynamoAction[] = ['dynamodb:GetItem', 'dynamodb:Query'];
 
 /** The dashboard API. One entry a route; the local server, the CDK app and the OpenAPI document read it. */
