@@ -97,14 +97,25 @@ export async function measureCachedVerification({ workers = 20, seconds = 10, pe
       return next();
     });
     const body = Buffer.from(JSON.stringify({ event: 'scale' }));
-    const signature = createHmac('sha256', secret).update(body).digest('hex');
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const signature = createHmac('sha256', secret)
+      .update(Buffer.concat([Buffer.from(`${timestamp}\nPOST\n/inbound\n`), body]))
+      .digest('hex');
+    const request = {
+      apiKey: integration.apiKey,
+      signature,
+      body,
+      timestamp,
+      method: 'POST',
+      path: '/inbound',
+    };
     const until = Date.now() + seconds * 1000;
     let verifications = 0;
     let failures = 0;
     await Promise.all(
       Array.from({ length: workers }, async () => {
         while (Date.now() < until) {
-          const result = await signing.verify({ apiKey: integration.apiKey, signature, body });
+          const result = await signing.verify(request);
           verifications++;
           if (!result.valid) failures++;
         }

@@ -8,7 +8,7 @@ import { signingService } from '../shared/wiring.js';
 const service = signingService();
 
 /**
- * Internal: { integrationId, payload, id? } → { headers, keyIds } for an outbound webhook. Errors come
+ * Internal: { accountId, integrationId, payload, id? } → { headers, keyIds } for an outbound webhook. Errors come
  * back as { error: { code, message } } so the caller can tell "fix your input" from "retry".
  */
 export const handler = lambdaHandler<unknown, unknown>((chain) =>

@@ -9,8 +9,9 @@ const service = signingService();
 
 /**
  * Internal: invoked with AWS credentials by the platform's own services, never exposed on the API.
- * { apiKey, signature, body (base64), timestamp? } → { valid: true, accountId, integrationId, keyId } or
- * { valid: false, reason }.
+ * { apiKey, signature, body (base64), timestamp?, method, path } → { valid: true, accountId, integrationId,
+ * keyId } or { valid: false, reason, retryable }. The answer names the account, so a caller can check
+ * that the integration is the one it expects.
  */
 export const handler = lambdaHandler<unknown, unknown>((chain) =>
   chain.handler(async (event) => {

@@ -24,7 +24,7 @@ export interface FunctionSpec {
 }
 
 export interface RouteSpec extends FunctionSpec {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   path: string;
   /** No JWT: open to anyone (health, OpenAPI) or authenticated by a request signature. */
   public?: boolean;
@@ -92,6 +92,15 @@ export const routes: RouteSpec[] = [
     responses: { 200: { description: 'The integration', schema: R.IntegrationView } },
   },
   {
+    method: 'PATCH',
+    path: '/integrations/{integrationId}',
+    handler: 'update-integration',
+    summary: 'Rename an integration or change whether it accepts legacy (untimestamped) signatures',
+    access: { dynamodb: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+    request: { params: S.IntegrationParams, body: S.UpdateIntegrationBody },
+    responses: { 200: { description: 'The integration as changed', schema: R.IntegrationView } },
+  },
+  {
     method: 'GET',
     path: '/integrations/{integrationId}/keys',
     handler: 'list-keys',
@@ -147,7 +156,7 @@ export const routes: RouteSpec[] = [
     path: '/integrations/{integrationId}/keys/{keyId}',
     handler: 'revoke-key',
     summary: 'Revoke a key now; it is kept, revoked, for the audit trail',
-    access: { dynamodb: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'] },
+    access: { dynamodb: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
     request: { params: S.KeyParams },
     responses: { 200: { description: 'The revoked key', schema: R.KeyView } },
   },
@@ -179,9 +188,8 @@ export const routes: RouteSpec[] = [
       'For integrations: check a signed request (X-AUTH-CLIENT, X-HMAC-SIGNATURE, optional X-AUTH-TIMESTAMP)',
     public: true,
     signed: true,
-    // Query: revoked keys are looked up only when a signature matched no usable key.
     access: {
-      dynamodb: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      dynamodb: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       kmsDecrypt: ['signing'],
     },
     responses: {
@@ -209,16 +217,15 @@ export const internalFunctions: FunctionSpec[] = [
   {
     handler: 'verify-signature',
     summary:
-      '{ apiKey, signature, body (base64), timestamp? } → { valid, accountId, integrationId, keyId } or { valid: false, reason }',
-    // Query: revoked keys are looked up only when a signature matched no usable key.
+      '{ apiKey, signature, body (base64), timestamp?, method, path } → { valid, accountId, integrationId, keyId } or { valid: false, reason }',
     access: {
-      dynamodb: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      dynamodb: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       kmsDecrypt: ['signing'],
     },
   },
   {
     handler: 'sign-webhook',
-    summary: '{ integrationId, payload, id? } → { headers, keyIds } for an outbound webhook',
+    summary: '{ accountId, integrationId, payload, id? } → { headers, keyIds } for an outbound webhook',
     access: {
       dynamodb: ['dynamodb:GetItem', 'dynamodb:Query'],
       dynamodbIndex: true,

@@ -81,5 +81,15 @@ export function invalidatingStore(store: KeyStore, cache: Pick<CredentialCache, 
       await store.rotateKey(input);
       cache.invalidate(input.apiKey);
     },
+    async updateIntegration(input) {
+      const updated = await store.updateIntegration(input);
+      cache.invalidate(input.integration.apiKey);
+      return updated;
+    },
+    async pruneExpired(apiKey, accountId, now) {
+      const removed = await store.pruneExpired(apiKey, accountId, now);
+      cache.invalidate(apiKey);
+      return removed;
+    },
   };
 }

@@ -14,9 +14,12 @@ export interface Integration {
   accountId: string;
   name: string;
   apiKey: string;
-  requireTimestamp: boolean;
+  /** Also accept the untimestamped, body-only (Veriff-compatible) signature. Off unless opted in. */
+  legacySignatures: boolean;
   createdAt: string;
   createdBy: string;
+  updatedAt?: string;
+  updatedBy?: string;
 }
 
 export type KeyOrigin = 'created' | 'auto-generated';
@@ -31,6 +34,8 @@ export interface KeyRecord {
   status: KeyStatus;
   expiresAt?: string;
   hint: string;
+  /** The secret's public fingerprint (signature.ts), for finding a key by its secret without decrypting. */
+  fingerprint?: string;
   createdAt: string;
   createdBy: string;
   /** Sealed display copy; present only for an auto-generated key that nobody has revealed yet. */
@@ -65,6 +70,7 @@ export interface KeyView {
 
 export type AuditAction =
   | 'integration.created'
+  | 'integration.updated'
   | 'key.created'
   | 'key.auto_generated'
   | 'key.revealed'
@@ -99,13 +105,10 @@ export interface Credential {
   apiKey: string;
   accountId: string;
   integrationId: string;
-  requireTimestamp: boolean;
+  legacySignatures: boolean;
   /** Active and expiring keys; an expiring key verifies until its expiresAt. */
   keys: Record<string, SigningEntry>;
 }
-
-/** How long a revoked key is remembered (outside the credential) to tell a client "that key was revoked". */
-export const RETIRED_KEY_MEMORY_DAYS = 90;
 
 export interface Page<T> {
   items: T[];

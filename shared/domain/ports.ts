@@ -50,7 +50,7 @@ export interface KeyStore {
   getIntegration(accountId: string, integrationId: string): Promise<Integration | undefined>;
   listIntegrations(accountId: string, page: PageRequest): Promise<Page<Integration>>;
 
-  /** Fails with TooManyKeysError when the integration already has the maximum of usable keys. */
+  /** Fails with ConflictError too_many_keys when the credential already holds the maximum of keys. */
   addKey(input: NewKeyWrite & { apiKey: string; maxUsableKeys: number }): Promise<void>;
   getKey(accountId: string, integrationId: string, keyId: string): Promise<KeyRecord | undefined>;
   listKeys(accountId: string, integrationId: string): Promise<KeyRecord[]>;
@@ -67,19 +67,32 @@ export interface KeyStore {
     audit: AuditEvent;
   }): Promise<RevealOutcome>;
 
-  /**
-   * Revokes a key: drops it from the credential and, when `retire` is given, remembers its entry apart
-   * (expiring at `forgetAt`) so a verifier can still say "revoked" instead of "bad signature".
-   */
+  /** Revokes a key: marks it revoked and drops its signing copy from the credential, in one transaction. */
   revokeKey(input: {
     key: KeyRecord;
     apiKey: string;
     revokedBy: string;
     revokedAt: string;
     audit: AuditEvent;
-    retire?: SigningEntry;
-    forgetAt: Date;
   }): Promise<RevokeOutcome>;
+
+  /**
+   * Changes an integration's name or signature policy, in its item and its credential record, with the
+   * audit event, in one transaction. Returns the integration as stored after the change.
+   */
+  updateIntegration(input: {
+    integration: Integration;
+    changes: { name?: string; legacySignatures?: boolean };
+    updatedAt: string;
+    updatedBy: string;
+    audit: AuditEvent;
+  }): Promise<Integration>;
+
+  /**
+   * Drops the credential's expired entries (expiring keys past `now`), so they leave the usable-key cap.
+   * Returns how many it removed.
+   */
+  pruneExpired(apiKey: string, accountId: string, now: string): Promise<number>;
 
   /**
    * Rotation: adds the successor and sets the old key expiring, on condition that it is still active,
@@ -109,7 +122,4 @@ export interface KeyStore {
   listAudit(accountId: string, integrationId: string, page: PageRequest): Promise<Page<AuditEvent>>;
 
   getCredential(apiKey: string): Promise<Credential | undefined>;
-
-  /** Revoked keys still remembered for an apiKey: read only when a signature matched no usable key. */
-  getRetiredKeys(apiKey: string): Promise<Record<string, SigningEntry>>;
 }

@@ -11,7 +11,6 @@ import {
   type KeyRecord,
   type KeyView,
   type Page,
-  RETIRED_KEY_MEMORY_DAYS,
   toKeyView,
 } from './model.js';
 import type {
@@ -24,6 +23,7 @@ import type {
   Purpose,
 } from './ports.js';
 import { generateSecret, secretHint } from './secret.js';
+import { fingerprint } from './signature.js';
 
 export interface ServiceDeps {
   store: KeyStore;
@@ -90,6 +90,7 @@ async function mintKey(
     origin,
     status: 'active',
     hint: secretHint(secret),
+    fingerprint: fingerprint(secret),
     createdAt: at.toISOString(),
     createdBy: actor.userId,
   };
@@ -112,7 +113,7 @@ async function mintKey(
 export async function createIntegration(
   deps: ServiceDeps,
   actor: Actor,
-  input: { name: string; requireTimestamp?: boolean },
+  input: { name: string; legacySignatures?: boolean },
 ): Promise<{ integration: Integration; key: KeyView }> {
   requireAdmin(actor);
   const at = deps.clock.now();
@@ -121,11 +122,15 @@ export async function createIntegration(
     accountId: actor.accountId,
     name: input.name,
     apiKey: newApiKey(),
-    requireTimestamp: input.requireTimestamp ?? false,
+    // Replay protection by default: the body-only form is an explicit opt-in.
+    legacySignatures: input.legacySignatures ?? false,
     createdAt: at.toISOString(),
     createdBy: actor.userId,
   };
-  const audit = auditEvent(actor, at, 'integration.created', integration.id, undefined, { name: input.name });
+  const audit = auditEvent(actor, at, 'integration.created', integration.id, undefined, {
+    name: input.name,
+    legacySignatures: integration.legacySignatures,
+  });
   // The auto-generated key's secret is not returned here: it waits, sealed, for its one reveal.
   const { write } = await mintKey(deps, actor, at, integration.id, 'Auto-generated key', 'auto-generated');
   await deps.store.createIntegration({ integration, firstKey: write, audit });
@@ -160,7 +165,9 @@ export async function createKey(
   const integration = await getIntegration(deps, actor, integrationId);
   const at = deps.clock.now();
   const { write, secret } = await mintKey(deps, actor, at, integration.id, input.name, 'created');
-  await deps.store.addKey({ ...write, apiKey: integration.apiKey, maxUsableKeys: deps.maxUsableKeys });
+  await addWithinCap(deps, integration.apiKey, actor.accountId, () =>
+    deps.store.addKey({ ...write, apiKey: integration.apiKey, maxUsableKeys: deps.maxUsableKeys }),
+  );
   return { key: toKeyView(write.key), secret };
 }
 
@@ -236,8 +243,6 @@ export async function revokeKey(
   const integration = await getIntegration(deps, actor, integrationId);
   const key = await getKey(deps, actor, integrationId, keyId);
   if (key.status === 'revoked') return toKeyView(key);
-  const credential = await deps.store.getCredential(integration.apiKey);
-  const retire = credential?.keys[key.id];
   const at = deps.clock.now();
   const outcome = await deps.store.revokeKey({
     key,
@@ -245,10 +250,48 @@ export async function revokeKey(
     revokedBy: actor.userId,
     revokedAt: at.toISOString(),
     audit: auditEvent(actor, at, 'key.revoked', integrationId, key.id, { name: key.name }),
-    retire,
-    forgetAt: new Date(at.getTime() + RETIRED_KEY_MEMORY_DAYS * 86_400_000),
   });
   return toKeyView(outcome.key);
+}
+
+/** Renames an integration or changes whether it accepts legacy (untimestamped) signatures; audited. */
+export async function updateIntegration(
+  deps: Pick<ServiceDeps, 'store' | 'clock'>,
+  actor: Actor,
+  integrationId: string,
+  changes: { name?: string; legacySignatures?: boolean },
+): Promise<Integration> {
+  requireAdmin(actor);
+  const integration = await getIntegration(deps, actor, integrationId);
+  const at = deps.clock.now();
+  const details = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+  return deps.store.updateIntegration({
+    integration,
+    changes,
+    updatedAt: at.toISOString(),
+    updatedBy: actor.userId,
+    audit: auditEvent(actor, at, 'integration.updated', integrationId, undefined, details),
+  });
+}
+
+/**
+ * Adds a key unless the usable-key cap is reached; expired keys do not count: when the cap is hit, the
+ * credential's expired entries are dropped and the write tried once more.
+ */
+async function addWithinCap<T>(
+  deps: ServiceDeps,
+  apiKey: string,
+  accountId: string,
+  write: () => Promise<T>,
+) {
+  try {
+    return await write();
+  } catch (error) {
+    if (!(error instanceof ConflictError) || error.code !== 'too_many_keys') throw error;
+    const removed = await deps.store.pruneExpired(apiKey, accountId, deps.clock.now().toISOString());
+    if (removed === 0) throw error;
+    return write();
+  }
 }
 
 export const DEFAULT_OVERLAP_SECONDS = 24 * 60 * 60;
@@ -279,17 +322,20 @@ export async function rotateKey(
   const expiresAt = new Date(at.getTime() + overlap * 1000).toISOString();
   const name = input.name ?? `${previous.name} (rotated)`.slice(0, 100);
   const { write, secret } = await mintKey(deps, actor, at, integrationId, name, 'created');
-  await deps.store.rotateKey({
-    apiKey: integration.apiKey,
-    previous,
+  const audit = auditEvent(actor, at, 'key.rotated', integrationId, previous.id, {
+    successor: write.key.id,
     expiresAt,
-    successor: write,
-    audit: auditEvent(actor, at, 'key.rotated', integrationId, previous.id, {
-      successor: write.key.id,
-      expiresAt,
-    }),
-    maxUsableKeys: deps.maxUsableKeys,
   });
+  await addWithinCap(deps, integration.apiKey, actor.accountId, () =>
+    deps.store.rotateKey({
+      apiKey: integration.apiKey,
+      previous,
+      expiresAt,
+      successor: write,
+      audit,
+      maxUsableKeys: deps.maxUsableKeys,
+    }),
+  );
   return {
     key: toKeyView(write.key),
     secret,

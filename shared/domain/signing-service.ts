@@ -6,11 +6,14 @@ import type { Credential, SigningEntry } from './model.js';
 import type { Clock, Envelope, KeyStore } from './ports.js';
 import {
   hmacSha256,
+  isReservedLegacyBody,
   macMatches,
   parseHexSignature,
   parseTimestamp,
   signedPayload,
   TIMESTAMP_TOLERANCE_SECONDS,
+  WEBHOOK_ID_PREFIX,
+  webhookContent,
 } from './signature.js';
 
 export type VerifyFailure =
@@ -21,7 +24,7 @@ export type VerifyFailure =
   | 'timestamp_required'
   | 'stale_timestamp'
   | 'bad_signature'
-  | 'key_revoked'
+  | 'reserved_body'
   | 'key_expired'
   | 'unavailable';
 
@@ -30,13 +33,14 @@ export const FAILURE_MESSAGES: Record<VerifyFailure, string> = {
   missing_headers: 'Send the X-AUTH-CLIENT and X-HMAC-SIGNATURE headers.',
   unknown_client: 'X-AUTH-CLIENT does not name a known integration.',
   malformed_signature: 'X-HMAC-SIGNATURE must be the HMAC-SHA256 as 64 lowercase hex characters.',
-  malformed_timestamp: 'X-AUTH-TIMESTAMP must be whole unix seconds.',
+  malformed_timestamp: 'X-AUTH-TIMESTAMP must be whole unix seconds: digits only, no leading zero.',
   timestamp_required:
-    'This integration requires the timestamped form: send X-AUTH-TIMESTAMP and sign "<timestamp>.<raw body>".',
+    'This integration requires the timestamped form: send X-AUTH-TIMESTAMP and sign "<timestamp>\\n<METHOD>\\n<path?query>\\n<raw body>".',
   stale_timestamp: `X-AUTH-TIMESTAMP is more than ${TIMESTAMP_TOLERANCE_SECONDS} seconds from the server's clock; sign a fresh timestamp and check the client's clock.`,
   bad_signature:
-    'The signature matches no active key of this integration. Sign the exact raw body bytes (or "<timestamp>.<raw body>") with HMAC-SHA256 and send lowercase hex.',
-  key_revoked: 'The signature was made with a revoked key. Sign with an active key.',
+    'The signature matches no usable key of this integration. Sign "<timestamp>\\n<METHOD>\\n<path?query>\\n<raw body>" (or, with legacy signatures, the raw body bytes) with HMAC-SHA256 and send lowercase hex.',
+  reserved_body:
+    'In the legacy form a body must not begin with "msg_" (webhook content starts so); use the timestamped form.',
   key_expired: 'The signature was made with a key that expired after a rotation. Sign with its successor.',
   unavailable: 'Signature verification is briefly unavailable. Retry the request.',
 };
@@ -50,10 +54,13 @@ export interface VerifyInput {
   signature: string | undefined;
   body: Buffer;
   timestamp?: string;
+  /** The request's method and path (with query), as the client sent them: the timestamped MAC covers both. */
+  method: string;
+  path: string;
 }
 
 export interface SigningDeps {
-  store: Pick<KeyStore, 'getCredential' | 'getRetiredKeys' | 'findIntegration' | 'recordKeyUse'>;
+  store: Pick<KeyStore, 'getCredential' | 'findIntegration' | 'recordKeyUse'>;
   envelope: Envelope;
   clock: Clock;
   cache: SigningKeyCache;
@@ -149,14 +156,15 @@ export function createSigningService(deps: SigningDeps) {
       const credential = await credentialOf(input.apiKey);
       if (!credential) return fail('unknown_client');
       if (input.timestamp === undefined) {
-        if (credential.requireTimestamp) return fail('timestamp_required');
+        if (!credential.legacySignatures) return fail('timestamp_required');
+        if (isReservedLegacyBody(input.body)) return fail('reserved_body');
       } else {
         const seconds = parseTimestamp(input.timestamp);
         if (seconds === undefined) return fail('malformed_timestamp');
         const skew = Math.abs(deps.clock.now().getTime() / 1000 - seconds);
         if (skew > TIMESTAMP_TOLERANCE_SECONDS) return fail('stale_timestamp');
       }
-      const payload = signedPayload(input.body, input.timestamp);
+      const payload = signedPayload(input);
       const now = deps.clock.now().getTime();
       const entries = Object.entries(credential.keys);
       const usable = entries.filter(([, entry]) => isUsable(entry, now));
@@ -171,13 +179,10 @@ export function createSigningService(deps: SigningDeps) {
           keyName: match[1].name,
         };
       }
-      // Only on failure: was it signed with a key that no longer verifies? Tell the client which.
-      const stale = [
-        ...entries.filter(([, entry]) => !isUsable(entry, now)),
-        ...Object.entries(await deps.store.getRetiredKeys(credential.apiKey)),
-      ];
-      const old = await firstMatch(credential, stale, payload, provided);
-      if (old) return fail(old[1].status === 'revoked' ? 'key_revoked' : 'key_expired');
+      // Only on failure: was it signed with a key that expired after a rotation? Tell the client so. A
+      // revoked key keeps nothing decryptable, so its signatures are simply not recognised.
+      const expired = entries.filter(([, entry]) => !isUsable(entry, now));
+      if (await firstMatch(credential, expired, payload, provided)) return fail('key_expired');
       return fail('bad_signature');
     } catch {
       return fail('unavailable');
@@ -194,9 +199,13 @@ export function createSigningService(deps: SigningDeps) {
     return found;
   }
 
-  /** Headers for an outbound webhook: X-HMAC-SIGNATURE with the newest key, Standard Webhooks for all. */
-  async function sign(input: { integrationId: string; payload: string; id?: string }) {
-    const { apiKey } = await locate(input.integrationId);
+  /**
+   * Standard Webhooks headers for an outbound webhook, one v1 signature per usable key (so a receiver
+   * never sees a gap during a rotation). Only for the caller's own account: a foreign id is not found.
+   */
+  async function sign(input: { accountId: string; integrationId: string; payload: string; id?: string }) {
+    const { apiKey, accountId } = await locate(input.integrationId);
+    if (accountId !== input.accountId) throw new NotFoundError('integration', input.integrationId);
     const credential = await credentialOf(apiKey);
     if (!credential) throw new NotFoundError('integration', input.integrationId);
     const now = deps.clock.now();
@@ -210,19 +219,17 @@ export function createSigningService(deps: SigningDeps) {
         'This integration has no active key to sign with; create one first.',
       );
     }
-    const id = input.id ?? newEventId(now).replace(/^evt_/, 'msg_');
+    const id = input.id ?? newEventId(now).replace(/^evt_/, WEBHOOK_ID_PREFIX);
     const timestamp = Math.floor(now.getTime() / 1000);
-    const signedContent = `${id}.${timestamp}.${input.payload}`;
-    const [hex, ...v1] = await Promise.all([
-      withKey(credential, newest[0], newest[1], (key) => hmacSha256(key, input.payload).toString('hex')),
-      ...usable.map(([keyId, entry]) =>
+    const signedContent = webhookContent(id, timestamp, input.payload);
+    const v1 = await Promise.all(
+      usable.map(([keyId, entry]) =>
         withKey(credential, keyId, entry, (key) => `v1,${hmacSha256(key, signedContent).toString('base64')}`),
       ),
-    ]);
+    );
     return {
       headers: {
         'X-AUTH-CLIENT': apiKey,
-        'X-HMAC-SIGNATURE': hex,
         'webhook-id': id,
         'webhook-timestamp': String(timestamp),
         'webhook-signature': v1.join(' '),

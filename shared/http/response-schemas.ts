@@ -8,7 +8,9 @@ export const IntegrationView = z.object({
   id: z.string(),
   name: z.string(),
   apiKey: z.string(),
-  requireTimestamp: z.boolean(),
+  legacySignatures: z.boolean(),
+  updatedAt: z.optional(z.string()),
+  updatedBy: z.optional(z.string()),
   createdAt: Timestamp,
   createdBy: z.string(),
 });

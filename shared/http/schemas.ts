@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { ID_PATTERNS } from '../domain/ids.js';
+import { WEBHOOK_ID } from '../domain/signature.js';
 
 // Each schema is built inside a pure-annotated call, so a handler's bundle drops the schemas it does not
 // import instead of building all of them at cold start (about 1 ms each here).
@@ -18,8 +19,20 @@ const name = (what: string) =>
 export const CreateIntegrationBody = /* @__PURE__ */ (() =>
   z.object({
     name: name('name'),
-    requireTimestamp: z.optional(z.boolean('requireTimestamp must be true or false')),
+    legacySignatures: z.optional(z.boolean('legacySignatures must be true or false')),
   }))();
+
+export const UpdateIntegrationBody = /* @__PURE__ */ (() =>
+  z
+    .object({
+      name: z.optional(name('name')),
+      legacySignatures: z.optional(z.boolean('legacySignatures must be true or false')),
+    })
+    .check(
+      z.refine((body) => body.name !== undefined || body.legacySignatures !== undefined, {
+        message: 'send name, legacySignatures or both',
+      }),
+    ))();
 
 export const CreateKeyBody = /* @__PURE__ */ (() => z.object({ name: name('name') }))();
 
@@ -44,19 +57,26 @@ export const VerifySignatureInput = /* @__PURE__ */ (() =>
       .string('body (base64) is required')
       .check(z.regex(/^[A-Za-z0-9+/]*={0,2}$/, 'body must be base64')),
     timestamp: z.optional(z.string('timestamp must be a string of unix seconds')),
+    method: z
+      .string('method is required: the HTTP method of the call')
+      .check(z.regex(/^[A-Za-z]{1,16}$/, 'method must be an HTTP method')),
+    path: z
+      .string('path is required: the path and query the client called')
+      .check(z.regex(/^\/[^\s]{0,8191}$/, 'path must start with / and contain no whitespace')),
   }))();
 
 export const SignWebhookInput = /* @__PURE__ */ (() =>
   z.object({
+    accountId: z
+      .string('accountId is required: the account the integration belongs to')
+      .check(z.minLength(1)),
     integrationId: z
       .string()
       .check(z.regex(ID_PATTERNS.integration, 'integrationId must be an id like int_01J…')),
     payload: z
       .string('payload must be the exact body string')
       .check(z.maxLength(1_048_576, 'payload is over 1 MiB')),
-    id: z.optional(
-      z.string().check(z.regex(/^[A-Za-z0-9_:-]{1,128}$/, 'id must be 1-128 of A-Z a-z 0-9 _ : -')),
-    ),
+    id: z.optional(z.string().check(z.regex(WEBHOOK_ID, 'id must be msg_ followed by 1-64 of A-Z a-z 0-9'))),
   }))();
 
 export const IntegrationParams = /* @__PURE__ */ (() =>

@@ -13,6 +13,11 @@ export function rawBody(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64En
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
 }
 
+/** The path and query the client called, as it sent them (what the timestamped MAC covers). */
+export function requestTarget(event: Pick<APIGatewayProxyEventV2, 'rawPath' | 'rawQueryString'>): string {
+  return event.rawQueryString ? `${event.rawPath}?${event.rawQueryString}` : event.rawPath;
+}
+
 /**
  * The signature rule as a middy middleware, for any HTTP handler that integrations call. An API
  * Gateway authorizer never sees the body, so this is where a body signature can be checked. On success
@@ -30,6 +35,8 @@ export function requireSignature(
         signature: headers[HEADERS.signature],
         timestamp: headers[HEADERS.timestamp],
         body: rawBody(request.event),
+        method: request.event.requestContext.http.method,
+        path: requestTarget(request.event),
       });
       if (!result.valid) {
         throw new DomainError(result.retryable ? 503 : 401, result.reason, FAILURE_MESSAGES[result.reason]);

@@ -37,8 +37,12 @@ beforeEach(() => {
 /** Computed here with node:crypto, independently of the project's signing code. */
 const sign = (secret: string, payload: string) =>
   createHmac('sha256', Buffer.from(secret, 'utf8')).update(payload).digest('hex');
+/** The timestamped form, as the README tells an integration to compute it. */
+const signTs = (secret: string, ts: string, body: string, method = 'POST', path = '/in') =>
+  sign(secret, `${ts}\n${method}\n${path}\n${body}`);
 
-async function integrationWithSecret(options: { requireTimestamp?: boolean } = {}) {
+/** Most tests here exercise the rule with the legacy (body-only) form, so they opt in to it. */
+async function integrationWithSecret(options: { legacySignatures?: boolean } = { legacySignatures: true }) {
   const deps = { ...engines.deps, clock };
   const { integration, key } = await service.createIntegration(deps, alice, { name: 'Signed', ...options });
   const { secret } = await service.revealKey(deps, alice, integration.id, key.id);
@@ -51,7 +55,14 @@ function verify(
   signature: string,
   timestamp?: string,
 ) {
-  return signing.verify({ apiKey: integration.apiKey, signature, body: Buffer.from(body), timestamp });
+  return signing.verify({
+    apiKey: integration.apiKey,
+    signature,
+    body: Buffer.from(body),
+    timestamp,
+    method: 'POST',
+    path: '/in',
+  });
 }
 
 describe('verification', () => {
@@ -64,7 +75,7 @@ describe('verification', () => {
       accountId: 'acme',
     });
     const ts = String(Math.floor(clock.t / 1000));
-    await expect(verify(integration, body, sign(secret, `${ts}.${body}`), ts)).resolves.toMatchObject({
+    await expect(verify(integration, body, signTs(secret, ts, body), ts)).resolves.toMatchObject({
       valid: true,
     });
   });
@@ -108,11 +119,17 @@ describe('verification', () => {
       reason: 'unknown_client',
     });
     await expect(
-      signing.verify({ apiKey: undefined, signature: good, body: Buffer.from(body) }),
+      signing.verify({
+        apiKey: undefined,
+        signature: good,
+        body: Buffer.from(body),
+        method: 'POST',
+        path: '/in',
+      }),
     ).resolves.toMatchObject({
       reason: 'missing_headers',
     });
-    await expect(verify(integration, body, sign(secret, `abc.${body}`), 'abc')).resolves.toMatchObject({
+    await expect(verify(integration, body, signTs(secret, 'abc', body), 'abc')).resolves.toMatchObject({
       reason: 'malformed_timestamp',
     });
   });
@@ -122,36 +139,88 @@ describe('verification', () => {
     const now = Math.floor(clock.t / 1000);
     for (const offset of [-301, 301, -86_400]) {
       const ts = String(now + offset);
-      await expect(verify(integration, 'b', sign(secret, `${ts}.b`), ts)).resolves.toMatchObject({
+      await expect(verify(integration, 'b', signTs(secret, ts, 'b'), ts)).resolves.toMatchObject({
         reason: 'stale_timestamp',
       });
     }
     for (const offset of [-299, 299]) {
       const ts = String(now + offset);
-      await expect(verify(integration, 'b', sign(secret, `${ts}.b`), ts)).resolves.toMatchObject({
+      await expect(verify(integration, 'b', signTs(secret, ts, 'b'), ts)).resolves.toMatchObject({
         valid: true,
       });
     }
   });
 
-  it('an integration that requires timestamps refuses the plain form', async () => {
-    const { integration, secret } = await integrationWithSecret({ requireTimestamp: true });
+  it('timestamps are digits without a leading zero, and signatures lowercase hex of 64', async () => {
+    const { integration, secret } = await integrationWithSecret();
+    const ts = String(Math.floor(clock.t / 1000));
+    for (const bad of [`0${ts}`, `+${ts}`, `${ts}.0`, ` ${ts}`, '']) {
+      await expect(verify(integration, 'b', signTs(secret, bad, 'b'), bad)).resolves.toMatchObject({
+        reason: 'malformed_timestamp',
+      });
+    }
+    const good = signTs(secret, ts, 'b');
+    for (const bad of [good.toUpperCase(), `${good}0`, good.slice(1)]) {
+      await expect(verify(integration, 'b', bad, ts)).resolves.toMatchObject({
+        reason: 'malformed_signature',
+      });
+    }
+    await expect(verify(integration, 'b', good, ts)).resolves.toMatchObject({ valid: true });
+  });
+
+  it('the timestamped signature binds the method and the path (with query)', async () => {
+    const { integration, secret } = await integrationWithSecret({});
+    const ts = String(Math.floor(clock.t / 1000));
+    const at = (method: string, path: string) =>
+      signing.verify({
+        apiKey: integration.apiKey,
+        signature: signTs(secret, ts, 'b', 'POST', '/a?x=1'),
+        body: Buffer.from('b'),
+        timestamp: ts,
+        method,
+        path,
+      });
+    await expect(at('POST', '/a?x=1')).resolves.toMatchObject({ valid: true });
+    for (const [method, path] of [
+      ['POST', '/b?x=1'],
+      ['POST', '/a?x=2'],
+      ['POST', '/a'],
+      ['PUT', '/a?x=1'],
+    ] as const) {
+      await expect(at(method, path)).resolves.toMatchObject({ valid: false, reason: 'bad_signature' });
+    }
+  });
+
+  it('a new integration requires the timestamped form: the body-only form is an opt-in', async () => {
+    const { integration, secret } = await integrationWithSecret({});
+    expect(integration.legacySignatures).toBe(false);
     await expect(verify(integration, 'b', sign(secret, 'b'))).resolves.toMatchObject({
       reason: 'timestamp_required',
     });
     const ts = String(Math.floor(clock.t / 1000));
-    await expect(verify(integration, 'b', sign(secret, `${ts}.b`), ts)).resolves.toMatchObject({
+    await expect(verify(integration, 'b', signTs(secret, ts, 'b'), ts)).resolves.toMatchObject({
       valid: true,
+    });
+    // Opting in, audited, takes effect on the next verification.
+    await service.updateIntegration({ ...engines.deps, clock }, alice, integration.id, {
+      legacySignatures: true,
+    });
+    await expect(verify(integration, 'b', sign(secret, 'b'))).resolves.toMatchObject({ valid: true });
+    const audit = await service.listAudit(engines.deps, alice, integration.id, { limit: 10 });
+    expect(audit.items[0]).toMatchObject({
+      action: 'integration.updated',
+      details: { legacySignatures: true },
     });
   });
 
-  it('a revoked key is rejected as revoked on the very next request, even with a warm cache', async () => {
+  it('a revoked key is rejected on the very next request, even with a warm cache', async () => {
     const { integration, keyId, secret, deps } = await integrationWithSecret();
     await expect(verify(integration, 'b', sign(secret, 'b'))).resolves.toMatchObject({ valid: true });
     await service.revokeKey(deps, alice, integration.id, keyId);
+    // Nothing decryptable is kept of a revoked key, so its signatures are simply not recognised.
     await expect(verify(integration, 'b', sign(secret, 'b'))).resolves.toMatchObject({
       valid: false,
-      reason: 'key_revoked',
+      reason: 'bad_signature',
     });
   });
 
@@ -180,8 +249,15 @@ describe('verification', () => {
     const [view] = await service.listKeys(deps, alice, integration.id);
     expect(view).toMatchObject({ id: keyId, viewable: false });
     await expect(verify(integration, 'x', sign(secret, 'x'))).resolves.toMatchObject({ valid: true });
-    const { headers } = await signing.sign({ integrationId: integration.id, payload: 'x' });
-    expect(headers['X-HMAC-SIGNATURE']).toBe(sign(secret, 'x'));
+    const { headers } = await signing.sign({
+      accountId: 'acme',
+      integrationId: integration.id,
+      payload: 'x',
+    });
+    const expected = createHmac('sha256', secret)
+      .update(`${headers['webhook-id']}.${headers['webhook-timestamp']}.x`)
+      .digest('base64');
+    expect(headers['webhook-signature']).toBe(`v1,${expected}`);
   });
 
   it('KMS down on a cold cache rejects with a retryable reason, never valid', async () => {
@@ -232,7 +308,13 @@ describe('verification', () => {
       credentials: new CredentialCache(clock, 0),
       lastUsedIntervalMs: 15 * 60_000,
     });
-    await other.verify({ apiKey: integration.apiKey, signature: sign(secret, 'b'), body: Buffer.from('b') });
+    await other.verify({
+      apiKey: integration.apiKey,
+      signature: sign(secret, 'b'),
+      body: Buffer.from('b'),
+      method: 'POST',
+      path: '/in',
+    });
     expect(await lastUsed()).toBe('2026-12-01T12:00:00.000Z');
     clock.t += 15 * 60_000;
     await verify(integration, 'b', sign(secret, 'b'));
@@ -258,7 +340,13 @@ describe('credential cache (bounded staleness, one read in flight)', () => {
     };
   }
   const check = (c: ReturnType<typeof container>, apiKey: string, secret: string) =>
-    c.signing.verify({ apiKey, signature: sign(secret, 'x'), body: Buffer.from('x') });
+    c.signing.verify({
+      apiKey,
+      signature: sign(secret, 'x'),
+      body: Buffer.from('x'),
+      method: 'POST',
+      path: '/in',
+    });
 
   it('a revoke made elsewhere is seen by every container within the bound, and at once by its own', async () => {
     const { integration, keyId, secret } = await integrationWithSecret();
@@ -269,14 +357,14 @@ describe('credential cache (bounded staleness, one read in flight)', () => {
     }
     await service.revokeKey({ ...engines.deps, store: revoker.store, clock }, alice, integration.id, keyId);
     // The revoking container dropped its copy; the others still hold theirs, for at most 1 s.
-    expect(await check(revoker, integration.apiKey, secret)).toMatchObject({ reason: 'key_revoked' });
+    expect(await check(revoker, integration.apiKey, secret)).toMatchObject({ reason: 'bad_signature' });
     clock.t += 999;
     expect(await check(a, integration.apiKey, secret)).toMatchObject({ valid: true });
     clock.t += 1;
     for (const c of [a, b]) {
       expect(await check(c, integration.apiKey, secret)).toMatchObject({
         valid: false,
-        reason: 'key_revoked',
+        reason: 'bad_signature',
       });
     }
   });
@@ -292,6 +380,61 @@ describe('credential cache (bounded staleness, one read in flight)', () => {
   });
 });
 
+describe('domain separation: no signature the service produces is accepted by its verifier', () => {
+  it('every header sign-webhook returns, replayed in every inbound form, is rejected', async () => {
+    for (const legacySignatures of [false, true]) {
+      const { integration, secret } = await integrationWithSecret({ legacySignatures });
+      const payload = JSON.stringify({ type: 'verification.completed' });
+      const { headers } = await signing.sign({ accountId: 'acme', integrationId: integration.id, payload });
+      const id = headers['webhook-id'];
+      const ts = headers['webhook-timestamp'];
+      // Every MAC the service computed, as hex (the inbound encoding).
+      const macs = headers['webhook-signature']
+        .split(' ')
+        .map((entry) => Buffer.from(entry.slice(3), 'base64').toString('hex'));
+      expect(macs).toHaveLength(1);
+      const content = `${id}.${ts}.${payload}`;
+      for (const mac of macs) {
+        // The service's own MAC is indeed the one a receiver checks (this test would pass vacuously otherwise).
+        expect(mac).toBe(sign(secret, content));
+        for (const [body, timestamp] of [
+          [payload, undefined],
+          [content, undefined],
+          [payload, ts],
+          [content, ts],
+          [`${ts}.${payload}`, undefined],
+        ] as const) {
+          for (const path of ['/in', '/v1/signature-check']) {
+            const result = await signing.verify({
+              apiKey: headers['X-AUTH-CLIENT'],
+              signature: mac,
+              body: Buffer.from(body),
+              timestamp,
+              method: 'POST',
+              path,
+            });
+            expect(result.valid).toBe(false);
+          }
+        }
+      }
+    }
+  });
+
+  it('sign-webhook accepts only msg_ ids, so the signed content can never begin like an inbound one', async () => {
+    const { SignWebhookInput } = await import('../../shared/http/schemas.js');
+    const { safeParse } = await import('zod/mini');
+    for (const id of ['1700000000', '0', 'evt_1', 'msg_', 'msg_a.b', 'msg_\n']) {
+      const parsed = safeParse(SignWebhookInput, {
+        accountId: 'acme',
+        integrationId: 'int_01M8STXNSD0WK015E9HDB2KRD3',
+        payload: 'x',
+        id,
+      });
+      expect(parsed.success).toBe(false);
+    }
+  });
+});
+
 describe('webhook signing', () => {
   it('the standardwebhooks library verifies the headers as they are, with every usable key during a rotation', async () => {
     const { integration, keyId, secret, deps } = await integrationWithSecret();
@@ -300,7 +443,12 @@ describe('webhook signing', () => {
       overlapSeconds: 600,
     });
     const payload = JSON.stringify({ type: 'verification.completed', id: 'abc' });
-    const { headers, keyIds } = await signing.sign({ integrationId: integration.id, payload, id: 'msg_1' });
+    const { headers, keyIds } = await signing.sign({
+      accountId: 'acme',
+      integrationId: integration.id,
+      payload,
+      id: 'msg_1',
+    });
     expect(keyIds).toEqual([rotated.key.id, keyId]);
     expect(headers['webhook-signature'].split(' ')).toHaveLength(2);
     for (const receiverSecret of [secret, rotated.secret]) {
@@ -308,22 +456,23 @@ describe('webhook signing', () => {
       expect(receiver.verify(payload, headers)).toEqual(JSON.parse(payload));
     }
     expect(() => new Webhook('ssk_wrong', { format: 'raw' }).verify(payload, headers)).toThrow();
-    // X-HMAC-SIGNATURE uses the newest key and passes our own verifier.
-    expect(headers['X-HMAC-SIGNATURE']).toBe(sign(rotated.secret, payload));
-    await expect(verify(integration, payload, headers['X-HMAC-SIGNATURE'])).resolves.toMatchObject({
-      valid: true,
-    });
   });
 
   it('refuses to sign for an unknown integration or one with no usable key', async () => {
     await expect(
-      signing.sign({ integrationId: 'int_01M8STXNSD0WK015E9HDB2KRD3', payload: 'x' }),
+      signing.sign({ accountId: 'acme', integrationId: 'int_01M8STXNSD0WK015E9HDB2KRD3', payload: 'x' }),
     ).rejects.toMatchObject({
       statusCode: 404,
     });
     const { integration, keyId, deps } = await integrationWithSecret();
+    // Another tenant's integration is not found either: sign-webhook signs only for the caller's account.
+    await expect(
+      signing.sign({ accountId: 'evil', integrationId: integration.id, payload: 'x' }),
+    ).rejects.toMatchObject({ statusCode: 404, code: 'integration_not_found' });
     await service.revokeKey(deps, alice, integration.id, keyId);
-    await expect(signing.sign({ integrationId: integration.id, payload: 'x' })).rejects.toMatchObject({
+    await expect(
+      signing.sign({ accountId: 'acme', integrationId: integration.id, payload: 'x' }),
+    ).rejects.toMatchObject({
       code: 'no_usable_key',
     });
   });

@@ -9,14 +9,13 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, OutcomeUnknownError, RetryableError } from '../../domain/errors.js';
 import { ID_PATTERNS } from '../../domain/ids.js';
-import type { Credential, Integration, KeyRecord, Page, SigningEntry } from '../../domain/model.js';
+import type { Credential, Integration, KeyRecord, Page } from '../../domain/model.js';
 import type { KeyStore, RevealOutcome, RevokeOutcome } from '../../domain/ports.js';
 import { deadlineSignal, remainingMs } from '../../runtime/deadline.js';
 import { packSealed } from '../kms-envelope.js';
 import {
   ADD_EVENT,
   credentialOf,
-  entryOf,
   eventNames,
   eventsOf,
   eventValues,
@@ -28,7 +27,7 @@ import {
 } from './codec.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { conditionItem, isConditionFailure, isTransient, scrub, wasRefused } from './errors.js';
-import { AUDIT_ATTRIBUTE, GSI1, TableKeys, TTL_ATTRIBUTE } from './table.js';
+import { AUDIT_ATTRIBUTE, GSI1, TableKeys } from './table.js';
 
 export interface DynamoStoreOptions {
   client: DynamoDBDocumentClient;
@@ -113,13 +112,18 @@ export function createDynamoStore({
     accountId: string,
     set: { update: string; condition?: string; names: Record<string, string>; values: Item },
   ) {
+    const condition = ['accountId = :account', set.condition].filter(Boolean).join(' AND ');
+    // DynamoDB refuses names an expression does not use; `#keys` is used by all but the policy update.
+    const names = `${set.update} ${condition}`.includes('#keys')
+      ? { '#keys': 'keys', ...set.names }
+      : set.names;
     return {
       Update: {
         TableName: tableName,
         Key: credentialAddress(apiKey),
         UpdateExpression: set.update,
-        ConditionExpression: ['accountId = :account', set.condition].filter(Boolean).join(' AND '),
-        ExpressionAttributeNames: { '#keys': 'keys', ...set.names },
+        ConditionExpression: condition,
+        ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
         ExpressionAttributeValues: { ':account': accountId, ...set.values },
       },
     };
@@ -217,7 +221,7 @@ export function createDynamoStore({
         apiKey: integration.apiKey,
         accountId: integration.accountId,
         integrationId: integration.id,
-        requireTimestamp: integration.requireTimestamp,
+        legacySignatures: integration.legacySignatures,
         keys: { [firstKey.key.id]: storedEntry(firstKey.signing) },
       };
       await transact({
@@ -323,7 +327,7 @@ export function createDynamoStore({
       }
     },
 
-    async revokeKey({ key, apiKey, revokedAt, revokedBy, audit, retire, forgetAt }): Promise<RevokeOutcome> {
+    async revokeKey({ key, apiKey, revokedAt, revokedBy, audit }): Promise<RevokeOutcome> {
       try {
         await call(
           new TransactWriteCommand({
@@ -349,24 +353,6 @@ export function createDynamoStore({
                 names: { '#keyId': key.id },
                 values: {},
               }),
-              ...(retire
-                ? [
-                    {
-                      Put: {
-                        TableName: tableName,
-                        Item: {
-                          pk: TableKeys.credential(apiKey),
-                          sk: TableKeys.retired(key.id),
-                          type: 'retired-key',
-                          keyId: key.id,
-                          ...storedEntry(retire),
-                          status: 'revoked',
-                          [TTL_ATTRIBUTE]: Math.floor(forgetAt.getTime() / 1000),
-                        },
-                      },
-                    },
-                  ]
-                : []),
             ],
           }),
         );
@@ -480,14 +466,83 @@ export function createDynamoStore({
       }
     },
 
-    async getRetiredKeys(apiKey) {
-      const items = await queryPrefix(TableKeys.credential(apiKey), TableKeys.retiredPrefix);
-      const retired: Record<string, SigningEntry> = {};
-      for (const item of items) {
-        const { keyId, name, status, createdAt, signing, expiresAt } = strip<Item>(item);
-        retired[String(keyId)] = entryOf({ name, status, createdAt, signing, expiresAt });
+    async updateIntegration({ integration, changes, updatedAt, updatedBy, audit }) {
+      const set: string[] = ['updatedAt = :updatedAt', 'updatedBy = :updatedBy', ADD_EVENT];
+      const values: Item = { ':updatedAt': updatedAt, ':updatedBy': updatedBy, ...eventValues(audit) };
+      if (changes.name !== undefined) {
+        set.push('#name = :name');
+        values[':name'] = changes.name;
       }
-      return retired;
+      if (changes.legacySignatures !== undefined) {
+        set.push('legacySignatures = :legacy');
+        values[':legacy'] = changes.legacySignatures;
+      }
+      await transact({
+        TransactItems: [
+          {
+            Update: {
+              TableName: tableName,
+              Key: {
+                pk: TableKeys.account(integration.accountId),
+                sk: TableKeys.integration(integration.id),
+              },
+              UpdateExpression: `SET ${set.join(', ')}`,
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeNames: {
+                ...(changes.name !== undefined ? { '#name': 'name' } : {}),
+                ...eventNames(audit),
+              },
+              ExpressionAttributeValues: values,
+            },
+          },
+          credentialUpdate(integration.apiKey, integration.accountId, {
+            update: 'SET legacySignatures = :legacy',
+            names: {},
+            values: { ':legacy': changes.legacySignatures ?? integration.legacySignatures },
+          }),
+        ],
+      });
+      return {
+        ...integration,
+        ...(changes.name !== undefined ? { name: changes.name } : {}),
+        ...(changes.legacySignatures !== undefined ? { legacySignatures: changes.legacySignatures } : {}),
+        updatedAt,
+        updatedBy,
+      };
+    },
+
+    async pruneExpired(apiKey, accountId, now) {
+      const { Item: item } = await get({
+        TableName: tableName,
+        Key: credentialAddress(apiKey),
+        ConsistentRead: true,
+      });
+      if (!item || item.accountId !== accountId) return 0;
+      const expired = Object.entries(credentialOf(item).keys)
+        .filter(([, entry]) => entry.status === 'expiring' && (entry.expiresAt ?? '') <= now)
+        .map(([keyId]) => keyId);
+      if (expired.length === 0) return 0;
+      const names = Object.fromEntries(expired.map((keyId, i) => [`#e${i}`, keyId]));
+      try {
+        await call(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: credentialAddress(apiKey),
+            UpdateExpression: `REMOVE ${expired.map((_, i) => `#keys.#e${i}`).join(', ')}`,
+            // Only entries that are still expired: a concurrent change wins, and nothing usable is dropped.
+            ConditionExpression: [
+              'accountId = :account',
+              ...expired.map((_, i) => `#keys.#e${i}.#status = :expiring AND #keys.#e${i}.expiresAt <= :now`),
+            ].join(' AND '),
+            ExpressionAttributeNames: { '#keys': 'keys', '#status': 'status', ...names },
+            ExpressionAttributeValues: { ':account': accountId, ':expiring': 'expiring', ':now': now },
+          }),
+        );
+      } catch (error) {
+        if (isConditionFailure(error)) return 0;
+        throw failure(error);
+      }
+      return expired.length;
     },
 
     async getCredential(apiKey): Promise<Credential | undefined> {

@@ -7,7 +7,6 @@
  *   ACCOUNT#<account>       KEY#<int>#<key>             key metadata (+ display ciphertext until revealed)
  *                                                       (+ the key's audit events)
  *   APIKEY#<apiKey>         APIKEY                      credential: usable keys' status + signing ciphertext
- *   APIKEY#<apiKey>         RETIRED#<key>               a revoked key's entry, remembered 90 days (ttl)
  *
  * Every tenant item lives under its account's partition, so no query can cross tenants. The one
  * exception is the credential record, found by the integration's public apiKey: the verifier does not
@@ -33,8 +32,6 @@ export const TableKeys = {
   integrationPrefix: 'INTEGRATION#',
   key: (integrationId: string, keyId: string) => `KEY#${integrationId}#${keyId}`,
   keyPrefix: (integrationId: string) => `KEY#${integrationId}#`,
-  retired: (keyId: string) => `RETIRED#${keyId}`,
-  retiredPrefix: 'RETIRED#',
   credential: (apiKey: string) => `APIKEY#${apiKey}`,
   credentialSort: 'APIKEY',
 } as const;
