@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -123,7 +124,9 @@ export function createLocalServer(options: {
       const query: Record<string, string> = {};
       for (const [name, value] of url.searchParams)
         query[name] = query[name] ? `${query[name]},${value}` : value;
-      const isText = TEXT_TYPES.test(headers['content-type'] ?? '');
+      // A text type is passed as text, as API Gateway does; bytes that are not valid UTF-8 could not
+      // survive that, so they go base64-encoded, and a signature over them still verifies.
+      const isText = TEXT_TYPES.test(headers['content-type'] ?? '') && isUtf8(body);
       const requestId = randomUUID();
       const now = new Date();
       const routeKey = `${route.method} ${route.path}`;

@@ -108,6 +108,18 @@ describe('POST /v1/signature-check', () => {
     expect(response.status).toBe(200);
   });
 
+  it('verifies a body that is not valid UTF-8 over its bytes, whatever its content type', async () => {
+    const bytes = Buffer.from([0x7b, 0xff, 0xfe, 0xc0, 0xaf, 0x7d]);
+    for (const type of ['application/json', 'text/plain', 'application/octet-stream']) {
+      const response = await server.request('/v1/signature-check', {
+        method: 'POST',
+        body: bytes,
+        headers: { 'content-type': type, ...signed(secret, bytes) },
+      });
+      expect(response.status).toBe(200);
+    }
+  });
+
   it.each([
     ['no headers', {}, 'missing_headers'],
     [
