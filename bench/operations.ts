@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { memoryFor } from '../infra/function.js';
+import { localIssuer, newLocalKey } from '../local/dev-auth.js';
 import { startEngines } from '../local/stack.js';
 import { createDynamoClient, dynamoClient, kmsClient } from '../shared/adapters/clients.js';
 import { internalFunctions, routes } from '../shared/routes.js';
@@ -73,7 +74,7 @@ function apiEvent(
     routeKey,
     rawPath: path,
     rawQueryString: '',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${benchToken}`, ...headers },
     pathParameters: Object.keys(params).length ? params : undefined,
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     isBase64Encoded: false,
@@ -87,6 +88,9 @@ function apiEvent(
     },
   };
 }
+
+/** The bench's own token issuer: every dashboard handler verifies the caller's JWT, as deployed. */
+let benchToken = '';
 
 const context = (name: string) => ({ awsRequestId: randomUUID(), functionName: name }) as Context;
 
@@ -103,7 +107,12 @@ export async function measureOperations(): Promise<{
   try {
     // Credential reuse off: each verification below is priced with its own read (the scale model
     // prices what the credential cache saves).
-    Object.assign(process.env, engines.env, { POWERTOOLS_LOG_LEVEL: 'ERROR', CREDENTIAL_CACHE_MS: '0' });
+    const issuer = await localIssuer(await newLocalKey());
+    benchToken = await issuer.sign({ account: 'bench', user: 'bench-admin', roles: ['admin'] });
+    Object.assign(process.env, engines.env, issuer.env, {
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      CREDENTIAL_CACHE_MS: '0',
+    });
     // The bench's own client (the SDK's, not intercepted) reads items around a transaction to size it:
     // DynamoDB Local under-reports transactions, which DynamoDB bills at 2 write units per KB of each item.
     const sizer = createDynamoClient({ endpoint: engines.dynamodb.endpoint });

@@ -46,7 +46,12 @@ export class StatelessStack extends Stack {
     const { config } = props;
     const logRetention = retention(config.logRetentionDays);
 
-    const make = (handler: string, description: string, access: Access) => {
+    const make = (
+      handler: string,
+      description: string,
+      access: Access,
+      environment: Record<string, string> = {},
+    ) => {
       const fn = new ServiceFunction(this, pascal(handler), {
         handler,
         description,
@@ -55,7 +60,7 @@ export class StatelessStack extends Stack {
         key: props.key,
         logRetention,
         reservedConcurrency: KMS_PER_REQUEST.has(handler) ? config.kmsFunctionConcurrency : undefined,
-        environment: { ROTATION_PERIOD_DAYS: String(config.rotationPeriodDays) },
+        environment: { ROTATION_PERIOD_DAYS: String(config.rotationPeriodDays), ...environment },
       });
       this.functions.set(handler, fn);
       return fn;
@@ -127,7 +132,12 @@ export class StatelessStack extends Stack {
       corsPreflight: config.allowedOrigins.length
         ? {
             allowOrigins: config.allowedOrigins,
-            allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.DELETE],
+            allowMethods: [
+              CorsHttpMethod.GET,
+              CorsHttpMethod.POST,
+              CorsHttpMethod.PATCH,
+              CorsHttpMethod.DELETE,
+            ],
             allowHeaders: ['authorization', 'content-type'],
             maxAge: Duration.hours(1),
           }
@@ -156,8 +166,10 @@ export class StatelessStack extends Stack {
       },
     });
 
+    // Every dashboard handler verifies the caller's JWT itself, against the authorizer's issuer and audience.
+    const jwtEnvironment = { JWT_ISSUER: issuer, JWT_AUDIENCE: audience.join(',') };
     for (const route of routes) {
-      const fn = make(route.handler, route.summary, route.access);
+      const fn = make(route.handler, route.summary, route.access, route.public ? {} : jwtEnvironment);
       const integration = new HttpLambdaIntegration(`${pascal(route.handler)}Integration`, fn.fn);
       const [apiRoute] = this.api.addRoutes({
         path: route.path,

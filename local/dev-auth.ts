@@ -1,28 +1,31 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { jwtVerify, SignJWT } from 'jose';
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type JWK,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
 import { ROOT } from './dynamodb-local.js';
 
 /**
- * The local stand-in for the API's JWT authorizer. Tokens are HS256 with a per-checkout secret kept in
- * the git-ignored .local/ folder (or LOCAL_JWT_SECRET), so `npm run token` and `npm start` agree.
+ * The local token issuer, standing in for Cognito or the deployment's OIDC issuer. Tokens are ES256,
+ * signed with a per-checkout key kept in the git-ignored .local/ folder (or LOCAL_JWT_KEY, a private
+ * JWK as JSON), so `npm run token` and `npm start` agree. The handlers verify them with the very code
+ * they run on AWS (aws-jwt-verify), given this issuer's public keys as JWT_JWKS.
  */
-export const LOCAL_ISSUER = 'shared-secret-keys-local';
+export const LOCAL_ISSUER = 'https://shared-secret-keys.local/issuer';
 export const LOCAL_AUDIENCE = 'shared-secret-keys';
 
-export function localJwtSecret(): Uint8Array {
-  const fromEnv = process.env.LOCAL_JWT_SECRET;
-  if (fromEnv) return new TextEncoder().encode(fromEnv);
-  const dir = join(ROOT, '.local');
-  const file = join(dir, 'dev-jwt-secret');
-  mkdirSync(dir, { recursive: true });
-  try {
-    writeFileSync(file, randomBytes(32).toString('base64url'), { flag: 'wx', mode: 0o600 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  return new TextEncoder().encode(readFileSync(file, 'utf8').trim());
+export interface LocalIssuer {
+  sign(request: TokenRequest): Promise<string>;
+  /** What the local server's authorizer stand-in checks first, as API Gateway's authorizer would. */
+  verify(authorization: string | undefined): Promise<Record<string, string> | undefined>;
+  /** The environment that makes the handlers accept this issuer's tokens. */
+  env: { JWT_ISSUER: string; JWT_AUDIENCE: string; JWT_JWKS: string };
 }
 
 export interface TokenRequest {
@@ -32,36 +35,64 @@ export interface TokenRequest {
   expiresIn?: string;
 }
 
-export function issueToken(secret: Uint8Array, { account, user, roles, expiresIn = '12h' }: TokenRequest) {
-  return new SignJWT({ account_id: account, roles })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(user)
-    .setIssuer(LOCAL_ISSUER)
-    .setAudience(LOCAL_AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(expiresIn)
-    .sign(secret);
+/** A new private key, as the JSON that LOCAL_JWT_KEY or .local/dev-jwt-key.json hold. */
+export async function newLocalKey(): Promise<string> {
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  return JSON.stringify(await exportJWK(privateKey));
 }
 
-/** Verifies like API Gateway's JWT authorizer and hands the claims over the way it does: as strings. */
-export async function verifyToken(
-  secret: Uint8Array,
-  authorization: string | undefined,
-): Promise<Record<string, string> | undefined> {
-  const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
-  if (!match?.[1]) return undefined;
+async function localKeyJson(): Promise<string> {
+  if (process.env.LOCAL_JWT_KEY) return process.env.LOCAL_JWT_KEY;
+  const dir = join(ROOT, '.local');
+  const file = join(dir, 'dev-jwt-key.json');
+  mkdirSync(dir, { recursive: true });
   try {
-    const { payload } = await jwtVerify(match[1], secret, {
-      issuer: LOCAL_ISSUER,
-      audience: LOCAL_AUDIENCE,
-      algorithms: ['HS256'],
-    });
-    const claims: Record<string, string> = {};
-    for (const [name, value] of Object.entries(payload)) {
-      claims[name] = Array.isArray(value) ? `[${value.join(' ')}]` : String(value);
-    }
-    return claims;
-  } catch {
-    return undefined;
+    writeFileSync(file, await newLocalKey(), { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
+  return readFileSync(file, 'utf8');
+}
+
+export async function localIssuer(keyJson?: string): Promise<LocalIssuer> {
+  const jwk = JSON.parse(keyJson ?? (await localKeyJson())) as JWK;
+  const { d: _private, ...publicJwk } = jwk;
+  const kid = await calculateJwkThumbprint(publicJwk);
+  const privateKey = await importJWK(jwk, 'ES256');
+  const publicKey = await importJWK(publicJwk, 'ES256');
+  return {
+    sign: ({ account, user, roles, expiresIn = '12h' }) =>
+      new SignJWT({ account_id: account, roles })
+        .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid })
+        .setSubject(user)
+        .setIssuer(LOCAL_ISSUER)
+        .setAudience(LOCAL_AUDIENCE)
+        .setIssuedAt()
+        .setExpirationTime(expiresIn)
+        .sign(privateKey),
+    async verify(authorization) {
+      const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+      if (!match?.[1]) return undefined;
+      try {
+        const { payload } = await jwtVerify(match[1], publicKey, {
+          issuer: LOCAL_ISSUER,
+          audience: LOCAL_AUDIENCE,
+          algorithms: ['ES256'],
+        });
+        // Handed over the way API Gateway's authorizer does: as strings.
+        const claims: Record<string, string> = {};
+        for (const [name, value] of Object.entries(payload)) {
+          claims[name] = Array.isArray(value) ? `[${value.join(' ')}]` : String(value);
+        }
+        return claims;
+      } catch {
+        return undefined;
+      }
+    },
+    env: {
+      JWT_ISSUER: LOCAL_ISSUER,
+      JWT_AUDIENCE: LOCAL_AUDIENCE,
+      JWT_JWKS: JSON.stringify({ keys: [{ ...publicJwk, kid, alg: 'ES256', use: 'sig' }] }),
+    },
+  };
 }

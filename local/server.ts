@@ -8,7 +8,6 @@ import type {
   Context,
 } from 'aws-lambda';
 import { FUNCTION_TIMEOUT_SECONDS, type RouteSpec } from '../shared/routes.js';
-import { verifyToken } from './dev-auth.js';
 
 export type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
 
@@ -81,7 +80,8 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
  */
 export function createLocalServer(options: {
   routes: LocalRoute[];
-  jwtSecret: Uint8Array;
+  /** Checks a bearer token first, as API Gateway's JWT authorizer does before any function runs. */
+  authorize: (authorization: string | undefined) => Promise<Record<string, string> | undefined>;
   /** Extra non-API handlers (the dashboard page, loopback-only internal operations). */
   fallback?: (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<boolean>;
 }): Server {
@@ -112,9 +112,7 @@ export function createLocalServer(options: {
       }
 
       const { route, params } = match;
-      const claims = route.public
-        ? undefined
-        : await verifyToken(options.jwtSecret, req.headers.authorization);
+      const claims = route.public ? undefined : await options.authorize(req.headers.authorization);
       if (!route.public && !claims) return gatewayError(res, 401, 'Unauthorized');
 
       const headers: Record<string, string> = {};

@@ -1,4 +1,4 @@
-import { localJwtSecret } from './dev-auth.js';
+import { localIssuer } from './dev-auth.js';
 import { internalOperations } from './internal.js';
 import { createLocalServer, listen, loadRoutes } from './server.js';
 import { closeServer, startEngines } from './stack.js';
@@ -11,12 +11,13 @@ import { closeServer, startEngines } from './stack.js';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const port = Number(process.env.PORT ?? 3000);
 const engines = await startEngines({ dataDir: process.env.DATA_DIR || undefined });
+const issuer = await localIssuer();
 // Handlers read their configuration at import, exactly as at a Lambda cold start.
-Object.assign(process.env, engines.env);
+Object.assign(process.env, engines.env, issuer.env);
 const { routes } = await import('../shared/routes.js');
 const server = createLocalServer({
   routes: await loadRoutes(routes),
-  jwtSecret: localJwtSecret(),
+  authorize: issuer.verify,
   fallback: await internalOperations(),
 });
 

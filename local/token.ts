@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { issueToken, localJwtSecret } from './dev-auth.js';
+import { localIssuer } from './dev-auth.js';
 
 const usage =
   'Usage: npm run token -- --account <account_id> --user <user> [--role admin|viewer] [--expires 12h]';
@@ -26,5 +26,5 @@ for (const role of roles) {
   }
 }
 process.stdout.write(
-  `${await issueToken(localJwtSecret(), { account: values.account, user: values.user, roles, expiresIn: values.expires })}\n`,
+  `${await (await localIssuer()).sign({ account: values.account, user: values.user, roles, expiresIn: values.expires })}\n`,
 );

@@ -4,7 +4,7 @@ import * as z from 'zod/mini';
 import { DomainError, ValidationError } from '../domain/errors.js';
 import type { Actor } from '../domain/model.js';
 import { lambdaHandler } from './handler.js';
-import { actorFromEvent } from './identity.js';
+import { verifiedActor } from './identity.js';
 import { logger } from './logger.js';
 
 type Event = APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -131,7 +131,7 @@ export function api<B = undefined, P = Record<string, never>, Q = Record<string,
 ) {
   return lambdaHandler<Event, Result>((chain) =>
     chain.use(apiPolicy()).handler(async (event) => {
-      const actor = actorFromEvent(event);
+      const actor = await verifiedActor(event);
       const params = spec.params ? parsePart(spec.params, event.pathParameters ?? {}, 'path') : ({} as P);
       const query = spec.query
         ? parsePart(spec.query, event.queryStringParameters ?? {}, 'query')

@@ -1,20 +1,30 @@
-import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import { JwtVerifier } from 'aws-jwt-verify';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { requireEnv } from '../config.js';
 import { UnauthorizedError } from '../domain/errors.js';
 import type { Actor, Role } from '../domain/model.js';
 
-type Claims = Record<string, string | number | boolean | string[]>;
+type Claims = Record<string, unknown>;
 const ROLES: readonly Role[] = ['admin', 'viewer'];
-const ACCOUNT_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
+
+/**
+ * What an identity may look like, in one place. An account id is at most 64 characters of
+ * A-Z a-z 0-9 . _ : @ -; a user id (`sub`) at most 128 printable characters, no control characters.
+ */
+export const CLAIM_LIMITS = { accountId: 64, userId: 128 } as const;
+const ACCOUNT_PATTERN = new RegExp(`^[A-Za-z0-9._:@-]{1,${CLAIM_LIMITS.accountId}}$`);
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to refuse control characters.
+const USER_PATTERN = new RegExp(`^[^\\u0000-\\u001f\\u007f-\\u009f]{1,${CLAIM_LIMITS.userId}}$`, 'u');
 
 /**
  * API Gateway's JWT authorizer hands claims over as strings; an array claim arrives as "[a b]". Accept
  * that, a JSON array, or a space/comma separated list.
  */
-export function parseRoles(value: Claims[string] | undefined): Role[] {
-  if (value === undefined) return [];
+export function parseRoles(value: unknown): Role[] {
+  if (value === undefined || value === null) return [];
   let items: string[];
   if (Array.isArray(value)) {
-    items = value;
+    items = value.map(String);
   } else {
     const text = String(value).trim();
     try {
@@ -35,12 +45,17 @@ function claim(claims: Claims, ...names: string[]): string | undefined {
   return undefined;
 }
 
-export function actorFromEvent(event: APIGatewayProxyEventV2WithJWTAuthorizer): Actor {
-  const claims = (event.requestContext.authorizer?.jwt?.claims ?? {}) as Claims;
+/** The actor a verified token's claims name; the request context only adds where the call came from. */
+export function actorFromClaims(
+  claims: Claims,
+  event: Pick<APIGatewayProxyEventV2, 'requestContext'>,
+): Actor {
   const userId = claim(claims, 'sub');
   const accountId = claim(claims, 'account_id', 'custom:account_id');
-  if (!userId || !accountId || !ACCOUNT_PATTERN.test(accountId)) {
-    throw new UnauthorizedError('The token must carry sub and account_id claims.');
+  if (!userId || !accountId || !ACCOUNT_PATTERN.test(accountId) || !USER_PATTERN.test(userId)) {
+    throw new UnauthorizedError(
+      `The token must carry sub (at most ${CLAIM_LIMITS.userId} characters) and account_id (at most ${CLAIM_LIMITS.accountId} of A-Z a-z 0-9 . _ : @ -).`,
+    );
   }
   const roles = parseRoles(claims.roles ?? claims['custom:roles'] ?? claims['cognito:groups']);
   return {
@@ -50,4 +65,41 @@ export function actorFromEvent(event: APIGatewayProxyEventV2WithJWTAuthorizer): 
     requestId: event.requestContext.requestId,
     sourceIp: event.requestContext.http.sourceIp,
   };
+}
+
+type Verifier = { verify(token: string): Promise<Claims> };
+let verifier: Verifier | undefined;
+
+/**
+ * The handlers' own check of the caller's JWT, with the authorizer's issuer and audience. API Gateway's
+ * authorizer checks it too, but anyone allowed to invoke a function directly could hand it any event:
+ * identity comes only from a token verified here. Signing keys come from the issuer's JWKS (fetched
+ * once per container and cached), or from JWT_JWKS when the deployment pins them (the local runtime
+ * does, for its own issuer).
+ */
+function tokenVerifier(): Verifier {
+  if (verifier) return verifier;
+  const issuer = requireEnv('JWT_ISSUER');
+  const audience = requireEnv('JWT_AUDIENCE').split(',');
+  const jwksUri = process.env.JWT_JWKS_URI || undefined;
+  const created = JwtVerifier.create({ issuer, audience, ...(jwksUri ? { jwksUri } : {}) });
+  const pinned = process.env.JWT_JWKS;
+  if (pinned) created.cacheJwks(JSON.parse(pinned));
+  verifier = { verify: (token) => created.verify(token) as Promise<Claims> };
+  return verifier;
+}
+
+/** The caller, from the bearer token in the Authorization header, verified here; nothing else is trusted. */
+export async function verifiedActor(
+  event: Pick<APIGatewayProxyEventV2, 'headers' | 'requestContext'>,
+): Promise<Actor> {
+  const token = /^Bearer\s+(\S+)$/i.exec(event.headers?.authorization ?? '')?.[1];
+  if (!token) throw new UnauthorizedError();
+  let claims: Claims;
+  try {
+    claims = await tokenVerifier().verify(token);
+  } catch {
+    throw new UnauthorizedError('The bearer token is not valid or has expired; sign in again.');
+  }
+  return actorFromClaims(claims, event);
 }

@@ -48,10 +48,11 @@ afterAll(async () => {
   rmSync(outdir, { recursive: true, force: true });
 });
 
-function event(routeKey: string, params: Record<string, string>, body?: unknown) {
+async function event(routeKey: string, params: Record<string, string>, body?: unknown) {
+  const token = await engines.issuer.sign({ account: 'bundled', user: 'alice', roles: ['admin'] });
   return {
     routeKey,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     pathParameters: params,
     body: body === undefined ? undefined : JSON.stringify(body),
     isBase64Encoded: false,
@@ -68,11 +69,11 @@ describe('bundled functions', () => {
     const create = await bundle('create-integration');
     const list = await bundle('list-keys');
     const context = { awsRequestId: randomUUID(), functionName: 'bundle-test' };
-    const created = await create.handler(event('POST /integrations', {}, { name: 'Bundled' }), context);
+    const created = await create.handler(await event('POST /integrations', {}, { name: 'Bundled' }), context);
     expect(created.statusCode).toBe(201);
     const { integration } = JSON.parse(created.body) as { integration: { id: string } };
     const listed = await list.handler(
-      event('GET /integrations/{integrationId}/keys', { integrationId: integration.id }),
+      await event('GET /integrations/{integrationId}/keys', { integrationId: integration.id }),
       context,
     );
     expect(listed.statusCode).toBe(200);
@@ -87,7 +88,7 @@ describe('bundled functions', () => {
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', '');
     try {
       const response = await list.handler(
-        event('GET /integrations/{integrationId}', { integrationId: 'int_01M8STXNSD0WK015E9HDB2KRD3' }),
+        await event('GET /integrations/{integrationId}', { integrationId: 'int_01M8STXNSD0WK015E9HDB2KRD3' }),
         { awsRequestId: randomUUID(), functionName: 'bundle-test' },
       );
       expect(response.statusCode).toBe(500);

@@ -85,7 +85,7 @@ function apiEvent(routeKey: string, params: Record<string, string> = {}, body?: 
     routeKey,
     rawPath: '/',
     rawQueryString: '',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
     pathParameters: params,
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     isBase64Encoded: false,
@@ -98,9 +98,11 @@ function apiEvent(routeKey: string, params: Record<string, string> = {}, body?: 
   };
 }
 
+let token = '';
 beforeAll(async () => {
   engines = await connectedEngines();
   stubFunctionEnv(engines);
+  token = await engines.issuer.sign({ account: 'least-privilege', user: 'pat', roles: ['admin'] });
   vi.stubEnv('LAST_USED_INTERVAL_SECONDS', '0');
   // Every function here shares one process, and so one credential cache: without this, whichever
   // verifies first would spare the others their read, hiding a call their role must allow.

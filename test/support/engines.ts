@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject, vi } from 'vitest';
+import { localIssuer, newLocalKey } from '../../local/dev-auth.js';
 import { type KmsStandIn, startKmsStandIn } from '../../local/kms-standin.js';
 import { ensureTable } from '../../local/table.js';
 import { createDynamoClient, createKmsClient } from '../../shared/adapters/clients.js';
@@ -30,7 +31,10 @@ export async function connectedEngines() {
   const store = createDynamoStore({ client, tableName });
   const envelope = createKmsEnvelope({ client: kmsClient, keyId: kms.keyArn });
   const deps: ServiceDeps = { store, envelope, clock: systemClock, maxUsableKeys: 10 };
+  // A token issuer of the test's own, whose keys the handlers are told to trust (stubFunctionEnv).
+  const issuer = await localIssuer(await newLocalKey());
   return {
+    issuer,
     client,
     tableName,
     kms,
@@ -55,7 +59,11 @@ export function actor(accountId: string, userId: string, role: Role = 'admin'): 
  * The environment a Lambda hands a function, pointed at the connected engines: for tests that load
  * handler modules (or their bundles) in process. Undo with vi.unstubAllEnvs().
  */
-export function stubFunctionEnv(engines: { tableName: string; kms: KmsStandIn }, sessionToken?: string) {
+export function stubFunctionEnv(
+  engines: { tableName: string; kms: KmsStandIn; issuer: { env: Record<string, string> } },
+  sessionToken?: string,
+) {
+  for (const [name, value] of Object.entries(engines.issuer.env)) vi.stubEnv(name, value);
   vi.stubEnv('TABLE_NAME', engines.tableName);
   vi.stubEnv('KMS_KEY_ID', engines.kms.keyArn);
   vi.stubEnv('AWS_REGION', 'us-east-1');

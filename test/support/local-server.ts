@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { issueToken } from '../../local/dev-auth.js';
+import { localIssuer, newLocalKey } from '../../local/dev-auth.js';
 import { ROOT } from '../../local/dynamodb-local.js';
 
 export interface RunningServer {
@@ -18,10 +17,10 @@ export interface RunningServer {
 
 /** Starts `local/start.ts` — what `npm start` runs — as a separate process on a free port. */
 export async function startLocalServer(extraEnv: Record<string, string> = {}): Promise<RunningServer> {
-  const secret = extraEnv.LOCAL_JWT_SECRET ?? randomBytes(32).toString('base64url');
+  const key = extraEnv.LOCAL_JWT_KEY ?? (await newLocalKey());
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', LOCAL_JWT_SECRET: secret, POWERTOOLS_LOG_LEVEL: 'DEBUG', ...extraEnv },
+    env: { ...process.env, PORT: '0', LOCAL_JWT_KEY: key, POWERTOOLS_LOG_LEVEL: 'DEBUG', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -43,7 +42,7 @@ export async function startLocalServer(extraEnv: Record<string, string> = {}): P
   }
   const kmsEndpoint = /KMS stand-in\s+(http:\/\/\S+)/.exec(output)?.[1] ?? '';
   const dynamodbEndpoint = /DynamoDB Local\s+(http:\/\/\S+)/.exec(output)?.[1] ?? '';
-  const key = new TextEncoder().encode(secret);
+  const issuer = await localIssuer(key);
   const base = url;
 
   return {
@@ -52,7 +51,7 @@ export async function startLocalServer(extraEnv: Record<string, string> = {}): P
     dynamodbEndpoint,
     child,
     output: () => output,
-    token: (account, user, role = 'admin') => issueToken(key, { account, user, roles: [role] }),
+    token: (account, user, role = 'admin') => issuer.sign({ account, user, roles: [role] }),
     request(path, init = {}) {
       const { token, json, headers, ...rest } = init;
       const merged = new Headers(headers);

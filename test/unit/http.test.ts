@@ -5,11 +5,13 @@ import type {
   Context,
 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { localIssuer, newLocalKey } from '../../local/dev-auth.js';
 import { awsError, type FakeCall, startFakeAws } from '../support/fake-aws.js';
 
 // Unit tier: the handlers' real DynamoDB client talks to a fake HTTP peer that answers on cue, to isolate
 // the error mapping; the conditions themselves are proven against DynamoDB Local in test/connected.
 let ddb: Awaited<ReturnType<typeof startFakeAws>>;
+const tokens = { admin: '' };
 type Handler = (
   event: APIGatewayProxyEventV2WithJWTAuthorizer,
   context: Context,
@@ -24,6 +26,9 @@ beforeAll(async () => {
   vi.stubEnv('AWS_ACCESS_KEY_ID', 'unit');
   vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'unit');
   vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', ddb.endpoint);
+  const issuer = await localIssuer(await newLocalKey());
+  for (const [name, value] of Object.entries(issuer.env)) vi.stubEnv(name, value);
+  tokens.admin = await issuer.sign({ account: 'acme', user: 'alice', roles: ['admin'] });
   listKeys = (await import('../../functions/list-keys.js')).handler as unknown as Handler;
   revokeKey = (await import('../../functions/revoke-key.js')).handler as unknown as Handler;
 });
@@ -44,7 +49,7 @@ function event(
     routeKey: 'GET /x',
     rawPath: '/x',
     rawQueryString: '',
-    headers: {},
+    headers: { authorization: `Bearer ${tokens.admin}` },
     isBase64Encoded: false,
     pathParameters,
     requestContext: {

@@ -1,19 +1,15 @@
-import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { SignJWT } from 'jose';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { type LocalIssuer, localIssuer, newLocalKey } from '../../local/dev-auth.js';
 import { UnauthorizedError } from '../../shared/domain/errors.js';
-import { actorFromEvent, parseRoles } from '../../shared/http/identity.js';
+import { actorFromClaims, parseRoles, verifiedActor } from '../../shared/http/identity.js';
 
-function event(claims: Record<string, string>): APIGatewayProxyEventV2WithJWTAuthorizer {
-  return {
-    requestContext: {
-      requestId: 'r-1',
-      http: { sourceIp: '203.0.113.9' },
-      authorizer: { jwt: { claims, scopes: [] } },
-    },
-  } as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
-}
+const context = {
+  requestContext: { requestId: 'r-1', http: { sourceIp: '203.0.113.9' } },
+} as APIGatewayProxyEventV2;
 
-describe('identity from JWT claims', () => {
+describe('identity from verified claims', () => {
   it.each([
     ['[admin viewer]', ['admin', 'viewer']],
     ['[admin]', ['admin']],
@@ -26,7 +22,7 @@ describe('identity from JWT claims', () => {
   });
 
   it('builds the actor from sub, account_id, roles, request id and source IP', () => {
-    expect(actorFromEvent(event({ sub: 'u1', account_id: 'acme', roles: '[admin]' }))).toEqual({
+    expect(actorFromClaims({ sub: 'u1', account_id: 'acme', roles: ['admin'] }, context)).toEqual({
       accountId: 'acme',
       userId: 'u1',
       roles: ['admin'],
@@ -36,16 +32,75 @@ describe('identity from JWT claims', () => {
   });
 
   it("accepts Cognito's custom:account_id and cognito:groups", () => {
-    const actor = actorFromEvent(
-      event({ sub: 'u1', 'custom:account_id': 'acme', 'cognito:groups': '[viewer]' }),
+    const actor = actorFromClaims(
+      { sub: 'u1', 'custom:account_id': 'acme', 'cognito:groups': ['viewer'] },
+      context,
     );
     expect(actor.accountId).toBe('acme');
     expect(actor.roles).toEqual(['viewer']);
   });
 
-  it('refuses a token without an account or subject, or with a malformed account id', () => {
-    expect(() => actorFromEvent(event({ sub: 'u1' }))).toThrow(UnauthorizedError);
-    expect(() => actorFromEvent(event({ account_id: 'acme' }))).toThrow(UnauthorizedError);
-    expect(() => actorFromEvent(event({ sub: 'u1', account_id: 'a b/c' }))).toThrow(UnauthorizedError);
+  it('refuses a token without an account or subject, or with ids beyond their documented limits', () => {
+    for (const claims of [
+      { sub: 'u1' },
+      { account_id: 'acme' },
+      { sub: 'u1', account_id: 'a b/c' },
+      { sub: 'u1', account_id: 'a'.repeat(65) },
+      { sub: 'u'.repeat(129), account_id: 'acme' },
+      { sub: 'u\u0000', account_id: 'acme' },
+    ]) {
+      expect(() => actorFromClaims(claims, context)).toThrow(UnauthorizedError);
+    }
+    expect(
+      actorFromClaims({ sub: 'u'.repeat(128), account_id: 'a'.repeat(64) }, context).userId,
+    ).toHaveLength(128);
+  });
+});
+
+describe('the handlers verify the caller themselves', () => {
+  let issuer: LocalIssuer;
+  let other: LocalIssuer;
+  beforeAll(async () => {
+    issuer = await localIssuer(await newLocalKey());
+    other = await localIssuer(await newLocalKey());
+    for (const [name, value] of Object.entries(issuer.env)) vi.stubEnv(name, value);
+  });
+  const withToken = (token: string | undefined, claims?: Record<string, string>) =>
+    ({
+      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+      requestContext: {
+        ...context.requestContext,
+        // What a forger would put where API Gateway's authorizer puts claims: never read.
+        authorizer: { jwt: { claims: claims ?? { sub: 'mallory', account_id: 'victim', roles: '[admin]' } } },
+      },
+    }) as unknown as APIGatewayProxyEventV2;
+
+  it('takes identity from a token it verified, never from the event claims', async () => {
+    const token = await issuer.sign({ account: 'acme', user: 'alice', roles: ['admin'] });
+    await expect(verifiedActor(withToken(token))).resolves.toMatchObject({
+      accountId: 'acme',
+      userId: 'alice',
+    });
+  });
+
+  it('refuses a forged event, another issuer, an expired token and alg none', async () => {
+    const forged = await verifiedActor(withToken(undefined)).catch((error: unknown) => error);
+    expect(forged).toBeInstanceOf(UnauthorizedError);
+    const foreign = await other.sign({ account: 'victim', user: 'mallory', roles: ['admin'] });
+    await expect(verifiedActor(withToken(foreign))).rejects.toBeInstanceOf(UnauthorizedError);
+    const expired = await issuer.sign({ account: 'acme', user: 'alice', roles: ['admin'], expiresIn: '-1m' });
+    await expect(verifiedActor(withToken(expired))).rejects.toBeInstanceOf(UnauthorizedError);
+    const unsigned = await new SignJWT({ account_id: 'victim', roles: ['admin'] })
+      .setProtectedHeader({ alg: 'none' } as never)
+      .setSubject('mallory')
+      .setIssuer(issuer.env.JWT_ISSUER)
+      .setAudience(issuer.env.JWT_AUDIENCE)
+      .setExpirationTime('1h')
+      .sign(new Uint8Array(32))
+      .catch(() => {
+        const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+        return `${part({ alg: 'none', typ: 'JWT' })}.${part({ sub: 'mallory', account_id: 'victim', iss: issuer.env.JWT_ISSUER, aud: issuer.env.JWT_AUDIENCE, exp: Math.floor(Date.now() / 1000) + 3600 })}.`;
+      });
+    await expect(verifiedActor(withToken(unsigned))).rejects.toBeInstanceOf(UnauthorizedError);
   });
 });

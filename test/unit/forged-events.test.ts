@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { localIssuer, newLocalKey } from '../../local/dev-auth.js';
+import { routes } from '../../shared/routes.js';
+
+/**
+ * Invariant 10: anyone allowed to invoke a function directly can hand it any event, claims included.
+ * Every dashboard handler must answer such an event 401 before it touches anything. The list of
+ * handlers is the route table's, so a new route cannot be left out.
+ */
+type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string }>;
+
+beforeAll(async () => {
+  // Configuration only: nothing here is ever contacted (the endpoints refuse connections).
+  vi.stubEnv('TABLE_NAME', 'forged');
+  vi.stubEnv('KMS_KEY_ID', 'arn:aws:kms:us-east-1:000000000000:key/forged');
+  vi.stubEnv('AWS_REGION', 'us-east-1');
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'forged');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'forged');
+  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', 'http://127.0.0.1:9');
+  vi.stubEnv('AWS_ENDPOINT_URL_KMS', 'http://127.0.0.1:9');
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+  const issuer = await localIssuer(await newLocalKey());
+  for (const [name, value] of Object.entries(issuer.env)) vi.stubEnv(name, value);
+});
+
+const forged = (route: (typeof routes)[number], authorization?: string) => ({
+  version: '2.0',
+  routeKey: `${route.method} ${route.path}`,
+  rawPath: route.path,
+  rawQueryString: '',
+  headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+  pathParameters: {
+    integrationId: 'int_01M8STXNSD0WK015E9HDB2KRD3',
+    keyId: 'key_01M8STXNSD4ZY5FGN1KN4W6R3F',
+  },
+  body: '{"name":"x"}',
+  isBase64Encoded: false,
+  requestContext: {
+    requestId: randomUUID(),
+    http: { method: route.method, path: route.path, sourceIp: '198.51.100.7' },
+    // Exactly what API Gateway's authorizer would have put here for a real admin of "victim".
+    authorizer: { jwt: { claims: { sub: 'mallory', account_id: 'victim', roles: '[admin]' }, scopes: [] } },
+  },
+});
+
+describe('a forged event gets nothing', () => {
+  const guarded = routes.filter((route) => !route.public);
+  it.each(guarded.map((route) => [`${route.method} ${route.path}`, route] as const))(
+    '%s answers 401 to claims without a token it can verify',
+    async (_, route) => {
+      const { handler } = (await import(`../../functions/${route.handler}.ts`)) as { handler: Handler };
+      const context = { awsRequestId: randomUUID(), functionName: route.handler };
+      for (const authorization of [undefined, 'Bearer not.a.token', 'Basic bWFsbG9yeTp4']) {
+        const response = await handler(forged(route, authorization), context);
+        expect(response.statusCode).toBe(401);
+        expect(JSON.parse(response.body).error.code).toBe('unauthorized');
+      }
+    },
+  );
+});
