@@ -12,6 +12,7 @@ export function buildApp(app: App) {
   const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
   const stateful = new StatefulStack(app, STACK_NAMES.stateful, {
     env,
+    keyAdminRoleArn: config.keyAdminRoleArn,
     description: 'Shared Secret Keys: table, KMS key and notification topic (retained on delete)',
   });
   const stateless = new StatelessStack(app, STACK_NAMES.stateless, {

@@ -14,6 +14,8 @@ export interface DeployConfig {
   /** Reserved concurrency for each function that calls KMS on every request; 0 leaves it unreserved. */
   kmsFunctionConcurrency: number;
   logRetentionDays: number;
+  /** The one IAM role that may rewrite the KMS key policy; without it the account keeps that right. */
+  keyAdminRoleArn?: string;
 }
 
 function list(value: unknown): string[] {
@@ -37,6 +39,7 @@ function int(value: unknown, fallback: number, name: string, min: number, max: n
 export function readConfig(node: Node): DeployConfig {
   const get = (key: string) => node.tryGetContext(key) as unknown;
   const oidcIssuer = get('oidcIssuer');
+  const keyAdminRoleArn = get('keyAdminRoleArn');
   const config: DeployConfig = {
     oidcIssuer: typeof oidcIssuer === 'string' && oidcIssuer !== '' ? oidcIssuer : undefined,
     oidcAudience: list(get('oidcAudience')),
@@ -46,7 +49,11 @@ export function readConfig(node: Node): DeployConfig {
     throttleBurstLimit: int(get('throttleBurstLimit'), 100, 'throttleBurstLimit', 1, 5_000),
     kmsFunctionConcurrency: int(get('kmsFunctionConcurrency'), 25, 'kmsFunctionConcurrency', 0, 1000),
     logRetentionDays: int(get('logRetentionDays'), 30, 'logRetentionDays', 1, 3653),
+    keyAdminRoleArn: typeof keyAdminRoleArn === 'string' && keyAdminRoleArn !== '' ? keyAdminRoleArn : undefined,
   };
+  if (config.keyAdminRoleArn && !/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(config.keyAdminRoleArn)) {
+    throw new Error(`Context keyAdminRoleArn must be an IAM role ARN; got ${config.keyAdminRoleArn}`);
+  }
   if (config.oidcIssuer && config.oidcAudience.length === 0) {
     throw new Error(
       'Context oidcAudience is required with oidcIssuer (the client id or audience your tokens carry)',
@@ -56,9 +63,11 @@ export function readConfig(node: Node): DeployConfig {
     throw new Error('Context oidcIssuer must be an https:// URL');
   }
   for (const origin of config.allowedOrigins) {
-    if (!/^https?:\/\/[^/]+$/.test(origin)) {
+    // A browser origin served over plain HTTP can be tampered with on the way; only a developer's own
+    // machine is exempt.
+    if (!/^https:\/\/[^/\s]+$/.test(origin) && !/^http:\/\/localhost(:\d+)?$/.test(origin)) {
       throw new Error(
-        `Context allowedOrigins: "${origin}" must be an origin like https://dashboard.example.com`,
+        `Context allowedOrigins: "${origin}" must be an https:// origin like https://dashboard.example.com (or http://localhost)`,
       );
     }
   }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Duration, Tags } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -10,7 +10,8 @@ import { Construct } from 'constructs';
 import { GSI1 } from '../shared/adapters/dynamodb/table.js';
 import { type Access, FUNCTION_TIMEOUT_SECONDS } from '../shared/routes.js';
 import { BUNDLE } from './bundling.js';
-import { CONTEXT_KEYS, KMS_USER_TAG } from './stateful-stack.js';
+import { serviceRoleName } from './names.js';
+import { CONTEXT_KEYS } from './stateful-stack.js';
 
 export const ROOT = join(import.meta.dirname, '..');
 
@@ -55,6 +56,8 @@ export class ServiceFunction extends Construct {
 
     const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
     this.role = new Role(this, 'Role', {
+      // Fixed, because the KMS key policy names the roles that may use each purpose (infra/names.ts).
+      roleName: serviceRoleName(props.handler),
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Shared Secret Keys ${props.handler}`,
     });
@@ -107,7 +110,6 @@ export class ServiceFunction extends Construct {
     bindTable(this.role, props.table, props.access);
     if (kms) {
       bindKey(this.role, props.key, props.access);
-      Tags.of(this.role).add(KMS_USER_TAG.key, KMS_USER_TAG.value);
     }
   }
 }

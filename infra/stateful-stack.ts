@@ -1,25 +1,31 @@
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { AccountRootPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { AccountRootPrincipal, ArnPrincipal, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Alias, type CfnKey, Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { TABLE } from '../shared/adapters/dynamodb/table.js';
+import { type Access, internalFunctions, routes } from '../shared/routes.js';
+import { serviceRoleArn } from './names.js';
 
-/** Roles carrying this tag may use the data key (their own IAM policies narrow it further, per purpose). */
-export const KMS_USER_TAG = { key: 'shared-secret-keys:kms', value: 'envelope' } as const;
+/** The encryption context every data key carries, all four keys always present. */
 export const CONTEXT_KEYS = ['account', 'integration', 'key', 'purpose'];
 
 /**
  * What must outlive any deploy: the table, the KMS key and the notification topic. All are retained
  * when the stack is deleted (see the README's tear-down notes).
  */
+export interface StatefulStackProps extends StackProps {
+  /** The one role allowed to rewrite the key policy; without it the account (through IAM) keeps that. */
+  keyAdminRoleArn?: string;
+}
+
 export class StatefulStack extends Stack {
   readonly table: TableV2;
   readonly key: Key;
   readonly topic: Topic;
 
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  constructor(scope: Construct, id: string, props?: StatefulStackProps) {
     super(scope, id, props);
 
     this.table = new TableV2(this, 'Table', {
@@ -49,50 +55,12 @@ export class StatefulStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
       pendingWindow: Duration.days(30),
     });
-    // The key policy is written out whole: CDK's default would give the account `kms:*`, which would let
-    // any IAM policy in the account decrypt. Administration stays with the account; use needs the tag,
-    // an IAM policy of the role's own, and the full encryption context.
-    (this.key.node.defaultChild as CfnKey).keyPolicy = new PolicyDocument({
-      statements: [
-        new PolicyStatement({
-          sid: 'KeyAdministrationByTheAccount',
-          principals: [new AccountRootPrincipal()],
-          actions: [
-            'kms:Create*',
-            'kms:Describe*',
-            'kms:Enable*',
-            'kms:List*',
-            'kms:Put*',
-            'kms:Update*',
-            'kms:Revoke*',
-            'kms:Disable*',
-            'kms:Get*',
-            'kms:Delete*',
-            'kms:TagResource',
-            'kms:UntagResource',
-            'kms:ScheduleKeyDeletion',
-            'kms:CancelKeyDeletion',
-            'kms:RotateKeyOnDemand',
-          ],
-          resources: ['*'],
-        }),
-        new PolicyStatement({
-          sid: 'EnvelopeUseByTaggedServiceRolesWithFullContext',
-          effect: Effect.ALLOW,
-          principals: [new AccountRootPrincipal()],
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-          resources: ['*'],
-          conditions: {
-            StringEquals: {
-              [`aws:PrincipalTag/${KMS_USER_TAG.key}`]: KMS_USER_TAG.value,
-              'kms:EncryptionContext:purpose': ['display', 'signing'],
-            },
-            'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': CONTEXT_KEYS },
-            Null: { 'kms:EncryptionContext:account': 'false', 'kms:EncryptionContext:key': 'false' },
-          },
-        }),
-      ],
-    });
+    (this.key.node.defaultChild as CfnKey).keyPolicy = keyPolicy(props?.keyAdminRoleArn);
+    if (props?.keyAdminRoleArn) {
+      // The policy gives PutKeyPolicy to the key-admin role alone, which KMS's lockout check would refuse
+      // for a key created by another principal (CloudFormation's role): that is the intent, said in the README.
+      (this.key.node.defaultChild as CfnKey).bypassPolicyLockoutSafetyCheck = true;
+    }
     new Alias(this, 'DataKeyAlias', { aliasName: `alias/${id.toLowerCase()}`, targetKey: this.key });
 
     this.topic = new Topic(this, 'Notifications', {
@@ -107,4 +75,83 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'TopicArn', { value: this.topic.topicArn });
     new CfnOutput(this, 'Region', { value: Aws.REGION });
   }
+}
+
+/** Administration of the key, without any use of it, grants, or rewriting its policy. */
+const ADMINISTRATION = [
+  'kms:Describe*',
+  'kms:List*',
+  'kms:Get*',
+  'kms:Enable*',
+  'kms:Disable*',
+  'kms:Update*',
+  'kms:RevokeGrant',
+  'kms:RetireGrant',
+  'kms:CreateAlias',
+  'kms:DeleteAlias',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+  'kms:RotateKeyOnDemand',
+];
+
+/**
+ * The key policy, written out whole. CDK's default would give the account `kms:*`, so that any IAM
+ * policy in the account could decrypt or grant. Here:
+ * - the account (through IAM) may administer the key, but never use it, create grants, or, when a
+ *   key-admin role is named, rewrite this policy (only that role may);
+ * - each purpose's data keys may be generated, and decrypted, only by the exact roles the route table
+ *   names for it (`display`: the reveal role alone), matched by `aws:PrincipalArn`, and only with the
+ *   full encryption context. A tag, a grant or a broad IAM policy opens nothing.
+ */
+export function keyPolicy(keyAdminRoleArn?: string): PolicyDocument {
+  const root = new AccountRootPrincipal();
+  const statements = [
+    new PolicyStatement({
+      sid: 'KeyAdministrationByTheAccount',
+      principals: [root],
+      actions: keyAdminRoleArn ? ADMINISTRATION : [...ADMINISTRATION, 'kms:PutKeyPolicy'],
+      resources: ['*'],
+    }),
+  ];
+  if (keyAdminRoleArn) {
+    statements.push(
+      new PolicyStatement({
+        sid: 'KeyPolicyByTheKeyAdminRole',
+        principals: [new ArnPrincipal(keyAdminRoleArn)],
+        actions: [...ADMINISTRATION, 'kms:PutKeyPolicy'],
+        resources: ['*'],
+      }),
+    );
+  }
+  const functions = [...routes, ...internalFunctions];
+  for (const purpose of ['display', 'signing'] as const) {
+    for (const [action, allowed] of [
+      ['kms:GenerateDataKey', (access: Access) => access.kmsGenerate],
+      ['kms:Decrypt', (access: Access) => access.kmsDecrypt],
+    ] as const) {
+      const users = functions.filter((fn) => allowed(fn.access)?.includes(purpose)).map((fn) => fn.handler);
+      if (users.length === 0) continue;
+      statements.push(
+        new PolicyStatement({
+          sid: `${action === 'kms:Decrypt' ? 'Decrypt' : 'GenerateDataKey'}${purpose === 'display' ? 'Display' : 'Signing'}`,
+          principals: [root],
+          actions: [action],
+          resources: ['*'],
+          conditions: {
+            ArnEquals: { 'aws:PrincipalArn': users.map(serviceRoleArn) },
+            StringEquals: { 'kms:EncryptionContext:purpose': purpose },
+            'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': CONTEXT_KEYS },
+            Null: {
+              'kms:EncryptionContext:account': 'false',
+              'kms:EncryptionContext:integration': 'false',
+              'kms:EncryptionContext:key': 'false',
+            },
+          },
+        }),
+      );
+    }
+  }
+  return new PolicyDocument({ statements });
 }

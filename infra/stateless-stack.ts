@@ -26,6 +26,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { type Access, cognitoTriggers, internalFunctions, routes } from '../shared/routes.js';
 import type { DeployConfig } from './config.js';
+import { pascal } from './names.js';
 import { ServiceFunction } from './function.js';
 
 export interface StatelessStackProps extends StackProps {
@@ -205,9 +206,6 @@ export class StatelessStack extends Stack {
   }
 }
 
-function pascal(name: string): string {
-  return name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
-}
 
 function retention(days: number): RetentionDays {
   const allowed = Object.values(RetentionDays).filter((value): value is number => typeof value === 'number');

@@ -97,18 +97,82 @@ describe('stateful stack', () => {
     const key = Object.values(keys)[0] as Resource;
     expect(key.DeletionPolicy).toBe('Retain');
     expect(key.Properties.EnableKeyRotation).toBe(true);
-    const statements = (key.Properties.KeyPolicy as { Statement: Statement[] }).Statement;
-    for (const statement of statements) expect(actions(statement)).not.toContain('kms:*');
+    const statements = (key.Properties.KeyPolicy as { Statement: (Statement & { Sid: string })[] }).Statement;
+    const forbidden = [
+      'kms:*',
+      'kms:Create*',
+      'kms:CreateGrant',
+      'kms:Put*',
+      'kms:Encrypt',
+      'kms:ReEncrypt*',
+    ];
+    for (const statement of statements) {
+      for (const action of forbidden) expect(actions(statement), statement.Sid).not.toContain(action);
+    }
+    // Administration by the account: no use of the key, no grants.
+    const admin = statements.find((s) => s.Sid === 'KeyAdministrationByTheAccount');
+    expect(
+      admin && actions(admin).filter((a) => /Decrypt|GenerateDataKey|CreateGrant/.test(a)),
+    ).toEqual([]);
+    expect(admin && actions(admin)).toContain('kms:PutKeyPolicy');
+    expect(statements.some((s) => s.Sid === 'KeyPolicyByTheKeyAdminRole')).toBe(false);
+  });
+
+  it('the key policy names, per purpose and operation, exactly the roles the route table allows', () => {
+    const key = Object.values(app.stateful.findResources('AWS::KMS::Key'))[0] as Resource;
+    const statements = (key.Properties.KeyPolicy as { Statement: (Statement & { Sid: string })[] }).Statement;
     const use = statements.filter((s) =>
-      actions(s).some((a) => ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt'].includes(a)),
+      actions(s).some((a) => a === 'kms:Decrypt' || a === 'kms:GenerateDataKey'),
     );
-    expect(use).toHaveLength(1);
-    expect(use[0]?.Condition).toMatchObject({
-      StringEquals: { 'aws:PrincipalTag/shared-secret-keys:kms': 'envelope' },
-      'ForAllValues:StringEquals': {
-        'kms:EncryptionContextKeys': ['account', 'integration', 'key', 'purpose'],
-      },
-    });
+    /** The roles a statement names, by their handler's name at the end of the role ARN. */
+    const rolesOf = (sid: string) => {
+      const statement = use.find((s) => s.Sid === sid);
+      const arns = JSON.stringify(statement?.Condition?.ArnEquals?.['aws:PrincipalArn'] ?? []);
+      return [...arns.matchAll(/-([A-Za-z]+)"\]/g)].map((m) => m[1]).sort();
+    };
+    expect(use.map((s) => s.Sid).sort()).toEqual([
+      'DecryptDisplay',
+      'DecryptSigning',
+      'GenerateDataKeyDisplay',
+      'GenerateDataKeySigning',
+    ]);
+    expect(rolesOf('DecryptDisplay')).toEqual(['RevealKey']);
+    expect(rolesOf('DecryptSigning')).toEqual(['SignWebhook', 'SignatureCheck', 'VerifySignature']);
+    expect(rolesOf('GenerateDataKeyDisplay')).toEqual(['CreateIntegration']);
+    expect(rolesOf('GenerateDataKeySigning')).toEqual(['CreateIntegration', 'CreateKey', 'RotateKey']);
+    for (const statement of use) {
+      expect(statement.Effect).toBe('Allow');
+      expect(statement.Condition).toMatchObject({
+        'ForAllValues:StringEquals': {
+          'kms:EncryptionContextKeys': ['account', 'integration', 'key', 'purpose'],
+        },
+        Null: {
+          'kms:EncryptionContext:account': 'false',
+          'kms:EncryptionContext:integration': 'false',
+          'kms:EncryptionContext:key': 'false',
+        },
+      });
+      expect(JSON.stringify(statement.Condition)).not.toContain('PrincipalTag');
+    }
+    // The names in the key policy are the functions' own role names (one source: infra/names.ts).
+    const roles = app.stateless.findResources('AWS::IAM::Role') as Record<string, Resource>;
+    const roleNames = Object.values(roles).map((role) => JSON.stringify(role.Properties.RoleName));
+    for (const handler of ['RevealKey', 'SignWebhook', 'CreateIntegration']) {
+      expect(roleNames.some((name) => name.includes(`-${handler}"`))).toBe(true);
+    }
+  });
+
+  it('with keyAdminRoleArn, only that role may rewrite the key policy', () => {
+    const withAdmin = synth({ keyAdminRoleArn: 'arn:aws:iam::123456789012:role/KeyAdmins' });
+    const key = Object.values(withAdmin.stateful.findResources('AWS::KMS::Key'))[0] as Resource;
+    const statements = (
+      key.Properties.KeyPolicy as { Statement: (Statement & { Sid: string; Principal: unknown })[] }
+    ).Statement;
+    const holders = statements.filter((s) => actions(s).includes('kms:PutKeyPolicy'));
+    expect(holders.map((s) => s.Sid)).toEqual(['KeyPolicyByTheKeyAdminRole']);
+    expect(holders[0]?.Principal).toEqual({ AWS: 'arn:aws:iam::123456789012:role/KeyAdmins' });
+    expect(key.Properties.BypassPolicyLockoutSafetyCheck).toBe(true);
+    expect(() => synth({ keyAdminRoleArn: 'KeyAdmins' })).toThrow(/keyAdminRoleArn/);
   });
 
   it('the notification topic is encrypted, SSL-only and retained', () => {
