@@ -77,7 +77,8 @@ export class StatelessStack extends Stack {
       const pool = new UserPool(this, 'Users', {
         selfSignUpEnabled: false,
         signInAliases: { email: true },
-        mfa: Mfa.OPTIONAL,
+        // Every user signs in with a TOTP second factor: a dashboard password alone can create keys.
+        mfa: Mfa.REQUIRED,
         mfaSecondFactor: { otp: true, sms: false },
         passwordPolicy: {
           minLength: 12,
@@ -99,13 +100,10 @@ export class StatelessStack extends Stack {
         const fn = make(trigger.handler, trigger.summary, trigger.access);
         pool.addTrigger(UserPoolOperation.PRE_TOKEN_GENERATION, fn.fn);
       }
-      Validations.of(pool).acknowledge({
-        id: 'AwsSolutions::AwsSolutions-COG2',
-        reason:
-          'MFA is optional (TOTP) so operators can enable or require it per their policy; the dashboard API only manages keys and every change is audited.',
-      });
       const client = pool.addClient('Dashboard', {
-        authFlows: { userSrp: true, userPassword: true },
+        // SRP only: the password never travels, not even to Cognito. No implicit (token-in-URL) flow.
+        authFlows: { userSrp: true },
+        disableOAuth: true,
         preventUserExistenceErrors: true,
         idTokenValidity: Duration.hours(1),
         accessTokenValidity: Duration.hours(1),

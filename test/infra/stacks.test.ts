@@ -347,13 +347,28 @@ describe('HTTP API', () => {
     ).toEqual([]);
   });
 
-  it('users cannot write their own account or roles', () => {
-    app.stateless.hasResourceProperties('AWS::Cognito::UserPoolClient', {
-      WriteAttributes: Match.not(Match.arrayWith(['custom:account_id'])),
+  it('users sign in with SRP and a TOTP second factor, never the implicit flow', () => {
+    app.stateless.hasResourceProperties('AWS::Cognito::UserPool', {
+      MfaConfiguration: 'ON',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
     });
+    const clients = Object.values(app.stateless.findResources('AWS::Cognito::UserPoolClient')) as Resource[];
+    expect(clients).toHaveLength(1);
+    for (const client of clients) {
+      expect([...((client.Properties.ExplicitAuthFlows as string[]) ?? [])].sort()).toEqual([
+        'ALLOW_REFRESH_TOKEN_AUTH',
+        'ALLOW_USER_SRP_AUTH',
+      ]);
+      expect(client.Properties.AllowedOAuthFlows ?? []).not.toContain('implicit');
+    }
+  });
+
+  it('users cannot write their own account or roles', () => {
     const clients = app.stateless.findResources('AWS::Cognito::UserPoolClient') as Record<string, Resource>;
     for (const client of Object.values(clients)) {
-      expect(JSON.stringify(client.Properties.WriteAttributes ?? [])).not.toContain('custom:');
+      // Left out, WriteAttributes would mean every writable attribute: it must be there, and narrow.
+      expect(Array.isArray(client.Properties.WriteAttributes)).toBe(true);
+      expect(JSON.stringify(client.Properties.WriteAttributes)).not.toContain('custom:');
     }
   });
 
