@@ -49,9 +49,13 @@ export function readConfig(node: Node): DeployConfig {
     throttleBurstLimit: int(get('throttleBurstLimit'), 100, 'throttleBurstLimit', 1, 5_000),
     kmsFunctionConcurrency: int(get('kmsFunctionConcurrency'), 25, 'kmsFunctionConcurrency', 0, 1000),
     logRetentionDays: int(get('logRetentionDays'), 30, 'logRetentionDays', 1, 3653),
-    keyAdminRoleArn: typeof keyAdminRoleArn === 'string' && keyAdminRoleArn !== '' ? keyAdminRoleArn : undefined,
+    keyAdminRoleArn:
+      typeof keyAdminRoleArn === 'string' && keyAdminRoleArn !== '' ? keyAdminRoleArn : undefined,
   };
-  if (config.keyAdminRoleArn && !/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(config.keyAdminRoleArn)) {
+  if (
+    config.keyAdminRoleArn &&
+    !/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(config.keyAdminRoleArn)
+  ) {
     throw new Error(`Context keyAdminRoleArn must be an IAM role ARN; got ${config.keyAdminRoleArn}`);
   }
   if (config.oidcIssuer && config.oidcAudience.length === 0) {

@@ -26,8 +26,8 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { type Access, cognitoTriggers, internalFunctions, routes } from '../shared/routes.js';
 import type { DeployConfig } from './config.js';
-import { pascal } from './names.js';
 import { ServiceFunction } from './function.js';
+import { pascal } from './names.js';
 
 export interface StatelessStackProps extends StackProps {
   table: ITableV2;
@@ -203,7 +203,6 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
   }
 }
-
 
 function retention(days: number): RetentionDays {
   const allowed = Object.values(RetentionDays).filter((value): value is number => typeof value === 'number');

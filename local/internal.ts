@@ -6,6 +6,7 @@ import { lambdaContext } from './server.js';
 type Invoke = (event: unknown, context: Context) => Promise<unknown>;
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
 
 /**
  * The internal functions, which on AWS are invoked directly with IAM credentials, served locally as
@@ -25,7 +26,9 @@ export async function internalOperations() {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(payload));
     };
-    if (!LOOPBACK.test(req.socket.remoteAddress ?? '')) {
+    // A page in the developer's browser can reach loopback through a DNS name it controls (DNS
+    // rebinding); such a request still names that host, so only loopback names are answered.
+    if (!LOOPBACK.test(req.socket.remoteAddress ?? '') || !LOOPBACK_HOST.test(req.headers.host ?? '')) {
       send(403, {
         error: { code: 'forbidden', message: 'Internal operations answer loopback clients only.' },
       });

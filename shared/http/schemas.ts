@@ -5,6 +5,12 @@ import { WEBHOOK_ID } from '../domain/signature.js';
 // Each schema is built inside a pure-annotated call, so a handler's bundle drops the schemas it does not
 // import instead of building all of them at cold start (about 1 ms each here).
 
+/** Characters that show nothing: format characters (zero-width, bidi controls), separators, and blanks. */
+const INVISIBLE = /[\p{Cf}\p{Z}\s\u115F\u1160\u3164\uFFA0]/gu;
+/** Control characters, and the bidi overrides and isolates that can make a name display as another. */
+const CONTROL = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 const name = (what: string) =>
   z
     .string({
@@ -14,6 +20,18 @@ const name = (what: string) =>
       z.trim(),
       z.minLength(1, `${what} is required and must not be blank`),
       z.maxLength(100, `${what} must be at most 100 characters`),
+      z.refine(
+        (value) => !CONTROL.test(value),
+        `${what} must not contain control or bidi-override characters`,
+      ),
+      z.refine(
+        (value) => !LONE_SURROGATE.test(value),
+        `${what} must be valid Unicode (it has a lone surrogate)`,
+      ),
+      z.refine(
+        (value) => value.replace(INVISIBLE, '') !== '',
+        `${what} must contain something visible, not only blank or invisible characters`,
+      ),
     );
 
 export const CreateIntegrationBody = /* @__PURE__ */ (() =>
