@@ -13,6 +13,8 @@ export interface DeployConfig {
   throttleBurstLimit: number;
   /** Reserved concurrency for each function that calls KMS on every request; 0 leaves it unreserved. */
   kmsFunctionConcurrency: number;
+  /** Reserved concurrency of the public signature self-test route; 0 leaves it unreserved. */
+  publicRouteConcurrency: number;
   logRetentionDays: number;
   /** The one IAM role that may rewrite the KMS key policy; without it the account keeps that right. */
   keyAdminRoleArn?: string;
@@ -48,6 +50,7 @@ export function readConfig(node: Node): DeployConfig {
     throttleRateLimit: int(get('throttleRateLimit'), 50, 'throttleRateLimit', 1, 10_000),
     throttleBurstLimit: int(get('throttleBurstLimit'), 100, 'throttleBurstLimit', 1, 5_000),
     kmsFunctionConcurrency: int(get('kmsFunctionConcurrency'), 25, 'kmsFunctionConcurrency', 0, 1000),
+    publicRouteConcurrency: int(get('publicRouteConcurrency'), 10, 'publicRouteConcurrency', 0, 1000),
     logRetentionDays: int(get('logRetentionDays'), 30, 'logRetentionDays', 1, 3653),
     keyAdminRoleArn:
       typeof keyAdminRoleArn === 'string' && keyAdminRoleArn !== '' ? keyAdminRoleArn : undefined,

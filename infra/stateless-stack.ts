@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  type CfnStage,
   CorsHttpMethod,
   HttpApi,
   type HttpMethod,
@@ -24,7 +25,7 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { type Access, cognitoTriggers, internalFunctions, routes } from '../shared/routes.js';
+import { cognitoTriggers, type FunctionSpec, internalFunctions, routes } from '../shared/routes.js';
 import type { DeployConfig } from './config.js';
 import { ServiceFunction } from './function.js';
 import { pascal } from './names.js';
@@ -34,8 +35,6 @@ export interface StatelessStackProps extends StackProps {
   key: IKey;
   config: DeployConfig;
 }
-
-const KMS_PER_REQUEST = new Set(['create-integration', 'create-key', 'rotate-key', 'reveal-key']);
 
 /** The HTTP API, one function per route, the internal verify/sign functions, and the authorizer. */
 export class StatelessStack extends Stack {
@@ -47,12 +46,12 @@ export class StatelessStack extends Stack {
     const { config } = props;
     const logRetention = retention(config.logRetentionDays);
 
-    const make = (
-      handler: string,
-      description: string,
-      access: Access,
-      environment: Record<string, string> = {},
-    ) => {
+    const reserve = {
+      'kms-per-request': config.kmsFunctionConcurrency,
+      public: config.publicRouteConcurrency,
+    };
+    const make = (spec: FunctionSpec, environment: Record<string, string> = {}) => {
+      const { handler, summary: description, access } = spec;
       const fn = new ServiceFunction(this, pascal(handler), {
         handler,
         description,
@@ -60,7 +59,7 @@ export class StatelessStack extends Stack {
         table: props.table,
         key: props.key,
         logRetention,
-        reservedConcurrency: KMS_PER_REQUEST.has(handler) ? config.kmsFunctionConcurrency : undefined,
+        reservedConcurrency: spec.concurrency ? reserve[spec.concurrency] || undefined : undefined,
         environment: { ROTATION_PERIOD_DAYS: String(config.rotationPeriodDays), ...environment },
       });
       this.functions.set(handler, fn);
@@ -97,7 +96,7 @@ export class StatelessStack extends Stack {
         },
       });
       for (const trigger of cognitoTriggers) {
-        const fn = make(trigger.handler, trigger.summary, trigger.access);
+        const fn = make(trigger);
         pool.addTrigger(UserPoolOperation.PRE_TOKEN_GENERATION, fn.fn);
       }
       const client = pool.addClient('Dashboard', {
@@ -143,7 +142,7 @@ export class StatelessStack extends Stack {
         : undefined,
     });
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention });
-    new HttpStage(this, 'ApiStage', {
+    const stage = new HttpStage(this, 'ApiStage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
@@ -168,7 +167,7 @@ export class StatelessStack extends Stack {
     // Every dashboard handler verifies the caller's JWT itself, against the authorizer's issuer and audience.
     const jwtEnvironment = { JWT_ISSUER: issuer, JWT_AUDIENCE: audience.join(',') };
     for (const route of routes) {
-      const fn = make(route.handler, route.summary, route.access, route.public ? {} : jwtEnvironment);
+      const fn = make(route, route.public ? {} : jwtEnvironment);
       const integration = new HttpLambdaIntegration(`${pascal(route.handler)}Integration`, fn.fn);
       const [apiRoute] = this.api.addRoutes({
         path: route.path,
@@ -185,8 +184,22 @@ export class StatelessStack extends Stack {
         });
       }
     }
+    // Route-level limits below the stage-wide bucket, so no one route (least of all the public one) can
+    // take the whole stage's share. HTTP APIs have no per-caller limit: the public route adds its own.
+    (stage.node.defaultChild as CfnStage).routeSettings = Object.fromEntries(
+      routes
+        .filter((route) => route.throttle)
+        .map((route) => [
+          `${route.method} ${route.path}`,
+          // RouteSettings is passed through as JSON, so in CloudFormation's own casing.
+          {
+            ThrottlingRateLimit: route.throttle?.rateLimit,
+            ThrottlingBurstLimit: route.throttle?.burstLimit,
+          },
+        ]),
+    );
     for (const internal of internalFunctions) {
-      const fn = make(internal.handler, internal.summary, internal.access);
+      const fn = make(internal);
       new CfnOutput(this, `${pascal(internal.handler)}FunctionName`, {
         value: fn.fn.functionName,
         description: 'Invoke with lambda:InvokeFunction from the platform services that need it',

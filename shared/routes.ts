@@ -21,6 +21,11 @@ export interface FunctionSpec {
   handler: string;
   summary: string;
   access: Access;
+  /**
+   * Reserved concurrency: `kms-per-request` for functions that call KMS on every request (so a burst
+   * cannot exhaust the account's KMS quota), `public` for a route anyone can call. Sizes are deploy options.
+   */
+  concurrency?: 'kms-per-request' | 'public';
 }
 
 export interface RouteSpec extends FunctionSpec {
@@ -31,6 +36,8 @@ export interface RouteSpec extends FunctionSpec {
   signed?: boolean;
   access: Access;
   request?: { body?: z.core.$ZodType; params?: z.core.$ZodType; query?: z.core.$ZodType };
+  /** API Gateway's limit for this route (requests per second, burst), below the stage-wide one. */
+  throttle?: { rateLimit: number; burstLimit: number };
   responses: Record<number, { description: string; schema?: z.core.$ZodType; noStore?: boolean }>;
 }
 
@@ -64,6 +71,8 @@ export const routes: RouteSpec[] = [
     path: '/integrations',
     handler: 'create-integration',
     summary: 'Create an integration; its first key is auto-generated and can be revealed once',
+    concurrency: 'kms-per-request',
+    throttle: { rateLimit: 10, burstLimit: 20 },
     access: { dynamodb: ['dynamodb:PutItem'], kmsGenerate: ['display', 'signing'] },
     request: { body: S.CreateIntegrationBody },
     responses: {
@@ -114,6 +123,8 @@ export const routes: RouteSpec[] = [
     path: '/integrations/{integrationId}/keys',
     handler: 'create-key',
     summary: 'Create a named key; the response is the only time its secret is ever returned',
+    concurrency: 'kms-per-request',
+    throttle: { rateLimit: 10, burstLimit: 20 },
     access: {
       dynamodb: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       kmsGenerate: ['signing'],
@@ -133,6 +144,8 @@ export const routes: RouteSpec[] = [
     path: '/integrations/{integrationId}/keys/{keyId}/reveal',
     handler: 'reveal-key',
     summary: 'Reveal an auto-generated key: succeeds exactly once for the whole account',
+    concurrency: 'kms-per-request',
+    throttle: { rateLimit: 10, burstLimit: 20 },
     access: {
       dynamodb: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       kmsDecrypt: ['display'],
@@ -164,6 +177,8 @@ export const routes: RouteSpec[] = [
     method: 'POST',
     path: '/integrations/{integrationId}/keys/{keyId}/rotate',
     handler: 'rotate-key',
+    concurrency: 'kms-per-request',
+    throttle: { rateLimit: 10, burstLimit: 20 },
     summary:
       'Rotate: a successor key (secret shown once) and the old key expiring after an overlap (default 24 h)',
     access: {
@@ -188,6 +203,10 @@ export const routes: RouteSpec[] = [
       'For integrations: check a signed request (X-AUTH-CLIENT, X-HMAC-SIGNATURE, optional X-AUTH-TIMESTAMP)',
     public: true,
     signed: true,
+    // Anyone can call it and a cold key cache costs a KMS call: limited per route, per integration
+    // (functions/signature-check.ts) and in concurrency.
+    concurrency: 'public',
+    throttle: { rateLimit: 20, burstLimit: 40 },
     access: {
       dynamodb: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       kmsDecrypt: ['signing'],

@@ -5,6 +5,7 @@ import { createKmsEnvelope } from './adapters/kms-envelope.js';
 import { intEnv, requireEnv } from './config.js';
 import { CredentialCache, invalidatingStore } from './domain/credential-cache.js';
 import { SigningKeyCache } from './domain/key-cache.js';
+import { RateLimiter } from './domain/rate-limiter.js';
 import type { ReadDeps, ServiceDeps } from './domain/service.js';
 import { createSigningService, type SigningService } from './domain/signing-service.js';
 import { logger } from './http/logger.js';
@@ -53,4 +54,13 @@ export function signingService(): SigningService {
     lastUsedIntervalMs: intEnv('LAST_USED_INTERVAL_SECONDS', 900, { min: 0, max: 86_400 }) * 1000,
     onUsageError: (error) => logger.warn('lastUsedAt not recorded', { errorName: (error as Error).name }),
   });
+}
+
+/** The public self-test route's per-integration limit, per container (see README: Throttling). */
+export function selfTestLimiter(): RateLimiter {
+  return new RateLimiter(
+    systemClock,
+    intEnv('SIGNATURE_CHECK_RATE_PER_SECOND', 5, { min: 1, max: 10_000 }),
+    intEnv('SIGNATURE_CHECK_BURST', 10, { min: 1, max: 10_000 }),
+  );
 }

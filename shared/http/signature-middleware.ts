@@ -1,6 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { DomainError } from '../domain/errors.js';
+import type { RateLimiter } from '../domain/rate-limiter.js';
 import { HEADERS } from '../domain/signature.js';
 import { FAILURE_MESSAGES, type SigningService, type VerifyResult } from '../domain/signing-service.js';
 
@@ -16,6 +17,29 @@ export function rawBody(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64En
 /** The path and query the client called, as it sent them (what the timestamped MAC covers). */
 export function requestTarget(event: Pick<APIGatewayProxyEventV2, 'rawPath' | 'rawQueryString'>): string {
   return event.rawQueryString ? `${event.rawPath}?${event.rawQueryString}` : event.rawPath;
+}
+
+/**
+ * A per-integration limit on a public signed route, before any work: 429 in the error shape, with the
+ * wait. Keyed by the X-AUTH-CLIENT the caller names (verified or not: the route does the same work).
+ */
+export function limitPerClient(
+  limiter: RateLimiter,
+): MiddlewareObj<APIGatewayProxyEventV2, unknown, Error, SignedContext> {
+  return {
+    before: (request) => {
+      const client = request.event.headers?.[HEADERS.client] ?? '';
+      const verdict = limiter.take(client);
+      if (!verdict.allowed) {
+        throw new DomainError(
+          429,
+          'rate_limited',
+          `Too many requests for this integration; retry in ${verdict.retryAfterSeconds} s.`,
+          { retryAfterSeconds: verdict.retryAfterSeconds },
+        );
+      }
+    },
+  };
 }
 
 /**

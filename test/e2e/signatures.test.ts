@@ -21,7 +21,8 @@ function signed(key: string, body: string | Buffer, path = '/v1/signature-check'
 }
 
 beforeAll(async () => {
-  server = await startLocalServer();
+  // Many signed calls in a row here: the per-integration limit is tested on its own (test/unit).
+  server = await startLocalServer({ SIGNATURE_CHECK_RATE_PER_SECOND: '1000', SIGNATURE_CHECK_BURST: '1000' });
   admin = await server.token('sigs', 'alice');
   const created = (await (
     await server.request('/integrations', { method: 'POST', token: admin, json: { name: 'Signed' } })

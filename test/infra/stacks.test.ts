@@ -205,7 +205,7 @@ describe('functions', () => {
     }
   });
 
-  it('functions that call KMS on every request have reserved concurrency; the verify path does not', () => {
+  it('functions that call KMS on every request, and the public route, have reserved concurrency; the verify path does not', () => {
     const reserved = (handler: string) => {
       const spec = [...routes, ...internalFunctions].find((r) => r.handler === handler);
       const fn = Object.values(lambdas).find((l) =>
@@ -215,8 +215,21 @@ describe('functions', () => {
     };
     for (const handler of ['create-integration', 'create-key', 'rotate-key', 'reveal-key'])
       expect(reserved(handler), handler).toBe(25);
+    expect(reserved('signature-check')).toBe(10);
     for (const handler of ['verify-signature', 'sign-webhook', 'list-keys'])
       expect(reserved(handler), handler).toBeUndefined();
+  });
+
+  it('route-level limits sit below the stage-wide one, the public route among them', () => {
+    const stage = Object.values(app.stateless.findResources('AWS::ApiGatewayV2::Stage'))[0] as Resource;
+    const settings = stage.Properties.RouteSettings as Record<string, { ThrottlingRateLimit: number }>;
+    expect(settings['POST /v1/signature-check']).toEqual({
+      ThrottlingRateLimit: 20,
+      ThrottlingBurstLimit: 40,
+    });
+    for (const route of routes.filter((r) => r.throttle)) {
+      expect(settings[`${route.method} ${route.path}`]?.ThrottlingRateLimit).toBeLessThan(50);
+    }
   });
 
   it('every log group has a retention', () => {

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { RateLimiter } from '../../shared/domain/rate-limiter.js';
+
+describe('per-integration limit on the public self-test route', () => {
+  type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string }>;
+  let handler: Handler;
+  beforeAll(async () => {
+    vi.stubEnv('TABLE_NAME', 'limits');
+    vi.stubEnv('KMS_KEY_ID', 'arn:aws:kms:us-east-1:000000000000:key/limits');
+    vi.stubEnv('AWS_REGION', 'us-east-1');
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'limits');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'limits');
+    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', 'http://127.0.0.1:9');
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+    vi.stubEnv('SIGNATURE_CHECK_RATE_PER_SECOND', '1');
+    vi.stubEnv('SIGNATURE_CHECK_BURST', '3');
+    ({ handler } = (await import('../../functions/signature-check.js')) as unknown as { handler: Handler });
+  });
+  // A client string that is not an apiKey is refused before any read: the limit is all that is tested.
+  const call = (client: string) =>
+    handler(
+      {
+        version: '2.0',
+        routeKey: 'POST /v1/signature-check',
+        rawPath: '/v1/signature-check',
+        rawQueryString: '',
+        headers: { 'x-auth-client': client, 'x-hmac-signature': 'a'.repeat(64), 'x-auth-timestamp': '1' },
+        body: '{}',
+        isBase64Encoded: false,
+        requestContext: {
+          requestId: randomUUID(),
+          http: { method: 'POST', path: '/', sourceIp: '198.51.100.1' },
+        },
+      },
+      { awsRequestId: randomUUID(), functionName: 'signature-check' },
+    );
+
+  it('answers 429 in the error shape once an integration spends its burst; others are unaffected', async () => {
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await call('busy')).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    const limited = JSON.parse((await call('busy')).body);
+    expect(limited.error).toMatchObject({ code: 'rate_limited', retryAfterSeconds: 1 });
+    expect(limited.error.message).toMatch(/retry in 1 s/);
+    expect((await call('quiet')).statusCode).toBe(401);
+  });
+});
+
+describe('RateLimiter', () => {
+  it('refills at its rate and never beyond its burst', () => {
+    const clock = { t: 0, now: () => new Date(clock.t) };
+    const limiter = new RateLimiter(clock, 2, 2);
+    expect([limiter.take('a'), limiter.take('a'), limiter.take('a')].map((r) => r.allowed)).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    clock.t += 500;
+    expect(limiter.take('a').allowed).toBe(true);
+    expect(limiter.take('a').allowed).toBe(false);
+    clock.t += 60_000;
+    expect([limiter.take('a'), limiter.take('a'), limiter.take('a')].map((r) => r.allowed)).toEqual([
+      true,
+      true,
+      false,
+    ]);
+  });
+});
