@@ -13,6 +13,7 @@ export function buildApp(app: App) {
   const stateful = new StatefulStack(app, STACK_NAMES.stateful, {
     env,
     keyAdminRoleArn: config.keyAdminRoleArn,
+    alertOnForeignDecrypt: config.alertOnForeignDecrypt,
     description: 'Shared Secret Keys: table, KMS key and notification topic (retained on delete)',
   });
   const stateless = new StatelessStack(app, STACK_NAMES.stateless, {

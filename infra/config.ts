@@ -18,6 +18,8 @@ export interface DeployConfig {
   logRetentionDays: number;
   /** The one IAM role that may rewrite the KMS key policy; without it the account keeps that right. */
   keyAdminRoleArn?: string;
+  /** Opt-in (a trail costs money): alert on a display decrypt by anyone but the reveal role. */
+  alertOnForeignDecrypt: boolean;
 }
 
 function list(value: unknown): string[] {
@@ -54,6 +56,7 @@ export function readConfig(node: Node): DeployConfig {
     logRetentionDays: int(get('logRetentionDays'), 30, 'logRetentionDays', 1, 3653),
     keyAdminRoleArn:
       typeof keyAdminRoleArn === 'string' && keyAdminRoleArn !== '' ? keyAdminRoleArn : undefined,
+    alertOnForeignDecrypt: [true, 'true'].includes(get('alertOnForeignDecrypt') as never),
   };
   if (
     config.keyAdminRoleArn &&

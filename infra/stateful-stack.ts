@@ -1,6 +1,15 @@
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { ReadWriteType, Trail } from 'aws-cdk-lib/aws-cloudtrail';
 import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { AccountRootPrincipal, ArnPrincipal, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { type CfnRule, EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
+import { SnsTopic } from 'aws-cdk-lib/aws-events-targets';
+import {
+  AccountRootPrincipal,
+  ArnPrincipal,
+  PolicyDocument,
+  PolicyStatement,
+  ServicePrincipal,
+} from 'aws-cdk-lib/aws-iam';
 import { Alias, type CfnKey, Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -18,6 +27,8 @@ export const CONTEXT_KEYS = ['account', 'integration', 'key', 'purpose'];
 export interface StatefulStackProps extends StackProps {
   /** The one role allowed to rewrite the key policy; without it the account (through IAM) keeps that. */
   keyAdminRoleArn?: string;
+  /** A trail and an EventBridge rule that alert on a display decrypt by anyone but the reveal role. */
+  alertOnForeignDecrypt?: boolean;
 }
 
 export class StatefulStack extends Stack {
@@ -63,17 +74,90 @@ export class StatefulStack extends Stack {
     }
     new Alias(this, 'DataKeyAlias', { aliasName: `alias/${id.toLowerCase()}`, targetKey: this.key });
 
+    // The topic's own key (not the AWS managed alias/aws/sns, whose policy no one can change): EventBridge
+    // and CloudWatch may publish to a topic encrypted under a key whose policy lets them.
+    const topicKey = new Key(this, 'TopicKey', {
+      description: 'Shared Secret Keys: the notification topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    topicKey.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'PublishFromEventBridgeRules',
+        principals: [new ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    );
     this.topic = new Topic(this, 'Notifications', {
       displayName: 'Shared Secret Keys notifications',
       enforceSSL: true,
-      masterKey: Alias.fromAliasName(this, 'SnsManagedKey', 'alias/aws/sns'),
+      masterKey: topicKey,
     });
     this.topic.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    if (props?.alertOnForeignDecrypt) this.alertOnForeignDecrypt();
 
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'KeyArn', { value: this.key.keyArn });
     new CfnOutput(this, 'TopicArn', { value: this.topic.topicArn });
     new CfnOutput(this, 'Region', { value: Aws.REGION });
+  }
+
+  /**
+   * What policy cannot prevent, detected: a `Decrypt` of a `display` ciphertext by any principal but the
+   * reveal role (an administrator who rewrote the key policy, a restored table opened elsewhere) is
+   * published to the notification topic. KMS `Decrypt` is a read-only management event: EventBridge
+   * receives it from CloudTrail only when a trail logs management events and the rule is enabled for
+   * all CloudTrail management events (README: Threat model, with the AWS documentation cited).
+   */
+  private alertOnForeignDecrypt() {
+    const trail = new Trail(this, 'KeyUseTrail', {
+      isMultiRegionTrail: false,
+      includeGlobalServiceEvents: false,
+      managementEvents: ReadWriteType.ALL,
+      enableFileValidation: true,
+    });
+    const trailBucket = trail.node.tryFindChild('S3');
+    if (trailBucket) {
+      Validations.of(trailBucket).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-S1',
+        reason:
+          "The bucket only holds the trail's own log files, with CloudTrail log file validation on; access logs for it would need a further bucket of their own.",
+      });
+    }
+    const rule = new Rule(this, 'ForeignDisplayDecrypt', {
+      description: 'A display ciphertext was decrypted (or tried) by a principal other than the reveal role',
+      eventPattern: {
+        source: ['aws.kms'],
+        detailType: ['AWS API Call via CloudTrail'],
+        detail: {
+          eventSource: ['kms.amazonaws.com'],
+          eventName: ['Decrypt'],
+          requestParameters: { encryptionContext: { purpose: ['display'] } },
+          resources: { ARN: [this.key.keyArn] },
+          $or: [
+            { userIdentity: { type: [{ 'anything-but': 'AssumedRole' }] } },
+            {
+              userIdentity: {
+                sessionContext: {
+                  sessionIssuer: { arn: [{ 'anything-but': serviceRoleArn('reveal-key') }] },
+                },
+              },
+            },
+          ],
+        },
+      },
+      targets: [
+        new SnsTopic(this.topic, {
+          message: RuleTargetInput.fromText(
+            `ALERT: a display ciphertext of key ${EventField.fromPath('$.detail.requestParameters.encryptionContext.key')} (account ${EventField.fromPath('$.detail.requestParameters.encryptionContext.account')}) was decrypted by ${EventField.fromPath('$.detail.userIdentity.arn')} at ${EventField.fromPath('$.detail.eventTime')} (error: ${EventField.fromPath('$.detail.errorCode')}). Only the reveal role should ever do this.`,
+          ),
+        }),
+      ],
+    });
+    // Read-only management events (Decrypt is one) reach a rule only in this state.
+    (rule.node.defaultChild as CfnRule).state = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
   }
 }
 

@@ -41,6 +41,13 @@ function synth(context: Record<string, unknown> = {}) {
   }
 }
 
+/** The envelope key (the stack's other key encrypts the notification topic). */
+function dataKey(template: Template): Resource {
+  const keys = Object.entries(template.findResources('AWS::KMS::Key') as Record<string, Resource>);
+  expect(keys.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['DataKey', 'TopicKey']);
+  return keys.find(([id]) => id.startsWith('DataKey'))?.[1] as Resource;
+}
+
 function actions(statement: Statement): string[] {
   return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
 }
@@ -92,9 +99,7 @@ describe('stateful stack', () => {
   });
 
   it('the KMS key rotates, is retained, and its policy never gives the account kms:* or unconditioned use', () => {
-    const keys = app.stateful.findResources('AWS::KMS::Key') as Record<string, Resource>;
-    expect(Object.keys(keys)).toHaveLength(1);
-    const key = Object.values(keys)[0] as Resource;
+    const key = dataKey(app.stateful);
     expect(key.DeletionPolicy).toBe('Retain');
     expect(key.Properties.EnableKeyRotation).toBe(true);
     const statements = (key.Properties.KeyPolicy as { Statement: (Statement & { Sid: string })[] }).Statement;
@@ -117,7 +122,7 @@ describe('stateful stack', () => {
   });
 
   it('the key policy names, per purpose and operation, exactly the roles the route table allows', () => {
-    const key = Object.values(app.stateful.findResources('AWS::KMS::Key'))[0] as Resource;
+    const key = dataKey(app.stateful);
     const statements = (key.Properties.KeyPolicy as { Statement: (Statement & { Sid: string })[] }).Statement;
     const use = statements.filter((s) =>
       actions(s).some((a) => a === 'kms:Decrypt' || a === 'kms:GenerateDataKey'),
@@ -162,7 +167,7 @@ describe('stateful stack', () => {
 
   it('with keyAdminRoleArn, only that role may rewrite the key policy', () => {
     const withAdmin = synth({ keyAdminRoleArn: 'arn:aws:iam::123456789012:role/KeyAdmins' });
-    const key = Object.values(withAdmin.stateful.findResources('AWS::KMS::Key'))[0] as Resource;
+    const key = dataKey(withAdmin.stateful);
     const statements = (
       key.Properties.KeyPolicy as { Statement: (Statement & { Sid: string; Principal: unknown })[] }
     ).Statement;
@@ -171,6 +176,34 @@ describe('stateful stack', () => {
     expect(holders[0]?.Principal).toEqual({ AWS: 'arn:aws:iam::123456789012:role/KeyAdmins' });
     expect(key.Properties.BypassPolicyLockoutSafetyCheck).toBe(true);
     expect(() => synth({ keyAdminRoleArn: 'KeyAdmins' })).toThrow(/keyAdminRoleArn/);
+  });
+
+  it("alertOnForeignDecrypt: a trail and a rule that publish any display decrypt but the reveal role's", () => {
+    app.stateful.resourceCountIs('AWS::CloudTrail::Trail', 0);
+    app.stateful.resourceCountIs('AWS::Events::Rule', 0);
+    const alerting = synth({ alertOnForeignDecrypt: 'true' });
+    alerting.stateful.hasResourceProperties('AWS::CloudTrail::Trail', {
+      IsLogging: true,
+      EnableLogFileValidation: true,
+    });
+    const rules = Object.values(alerting.stateful.findResources('AWS::Events::Rule')) as Resource[];
+    expect(rules).toHaveLength(1);
+    const rule = rules[0] as Resource;
+    // Read-only management events such as Decrypt reach only a rule in this state.
+    expect(rule.Properties.State).toBe('ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS');
+    const pattern = rule.Properties.EventPattern as { detail: Record<string, unknown>; source: string[] };
+    expect(pattern.source).toEqual(['aws.kms']);
+    expect(pattern.detail).toMatchObject({
+      eventName: ['Decrypt'],
+      requestParameters: { encryptionContext: { purpose: ['display'] } },
+    });
+    const or = JSON.stringify(pattern.detail.$or);
+    expect(or).toContain('anything-but');
+    expect(or).toContain('-RevealKey');
+    expect(JSON.stringify(rule.Properties.Targets)).toContain('Notifications');
+    // EventBridge may use the topic's key, and only from this account.
+    const keys = Object.values(alerting.stateful.findResources('AWS::KMS::Key')) as Resource[];
+    expect(JSON.stringify(keys.map((k) => k.Properties.KeyPolicy))).toContain('events.amazonaws.com');
   });
 
   it('the notification topic is encrypted, SSL-only and retained', () => {
