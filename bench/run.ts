@@ -134,6 +134,11 @@ for (const floor of Object.keys(floors))
   figures[`floor-init:${floor}`] = Number(at(init, `floor:${floor}`).toFixed(4));
 for (const b of bundles) figures[`peer-init:${b.handler}`] = Number(at(init, `peer:${b.handler}`).toFixed(4));
 console.log(
+  `The dashboard handlers' own JWT check (aws-jwt-verify) alone: bundle ${kib(floors.jwt.bytes)}, init ${ms(at(init, 'floor:jwt'))}` +
+    (init24 ? ` (Node 24: ${ms(at(init24, 'floor:jwt'))})` : '') +
+    '; the JWKS is fetched once per container, on its first request.',
+);
+console.log(
   `Budgets: bundle ≤ floor + ${BUDGETS.bundleAboveFloorKiB} KiB; init ≤ floor + ${BUDGETS.initAboveFloorMs} ms and ≤ ${BUDGETS.initVsPeer} × peer (functions with no AWS client have no floor to meet).\n`,
 );
 
