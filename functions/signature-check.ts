@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import { apiPolicy, json } from '../shared/http/api.js';
 import { lambdaHandler } from '../shared/http/handler.js';
 import { limitPerClient, requireSignature, type SignedContext } from '../shared/http/signature-middleware.js';
-import { selfTestLimiter, signingService } from '../shared/wiring.js';
+import { selfTestLimiter, signingService } from '../shared/signing-wiring.js';
 
 const service = signingService();
 const limiter = selfTestLimiter();

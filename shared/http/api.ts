@@ -5,6 +5,7 @@ import { DomainError, ValidationError } from '../domain/errors.js';
 import type { Actor } from '../domain/model.js';
 import { lambdaHandler } from './handler.js';
 import { verifiedActor } from './identity.js';
+import { describeIssues } from './issues.js';
 import { logger } from './logger.js';
 
 type Event = APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -39,16 +40,6 @@ export function json(statusCode: number, body: unknown): Result {
 
 export function errorBody(code: string, message: string, details?: Record<string, unknown>) {
   return { error: { code, message, ...details } };
-}
-
-export function describeIssues(where: string, issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .slice(0, 5)
-    .map((issue) => {
-      const path = [where, ...issue.path.map(String)].filter(Boolean).join('.');
-      return `${path}: ${issue.message}`;
-    })
-    .join('; ');
 }
 
 function parsePart<T>(schema: Schema<T>, value: unknown, where: string): T {

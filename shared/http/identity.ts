@@ -1,4 +1,4 @@
-import { JwtVerifier } from 'aws-jwt-verify';
+import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { requireEnv } from '../config.js';
 import { UnauthorizedError } from '../domain/errors.js';
@@ -13,7 +13,6 @@ const ROLES: readonly Role[] = ['admin', 'viewer'];
  */
 export const CLAIM_LIMITS = { accountId: 64, userId: 128 } as const;
 const ACCOUNT_PATTERN = new RegExp(`^[A-Za-z0-9._:@-]{1,${CLAIM_LIMITS.accountId}}$`);
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to refuse control characters.
 const USER_PATTERN = new RegExp(`^[^\\u0000-\\u001f\\u007f-\\u009f]{1,${CLAIM_LIMITS.userId}}$`, 'u');
 
 /**

@@ -231,7 +231,7 @@ describe('internal operations on loopback', () => {
     expect(answer).toMatchObject({ error: { code: 'integration_not_found' } });
   });
 
-  it('answers bad input with a reason, not an exception', async () => {
+  it('both internal operations answer bad input in one error shape, not an exception', async () => {
     const verified = await (
       await fetch(`${server.url}/internal/verify-signature`, {
         method: 'POST',
@@ -239,9 +239,7 @@ describe('internal operations on loopback', () => {
       })
     ).json();
     expect(verified).toMatchObject({
-      valid: false,
-      reason: 'invalid_request',
-      message: expect.stringMatching(/signature/),
+      error: { code: 'invalid_request', message: expect.stringMatching(/signature/) },
     });
     const signed = await (
       await fetch(`${server.url}/internal/sign-webhook`, {
