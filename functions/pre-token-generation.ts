@@ -1,5 +1,5 @@
 import type { PreTokenGenerationTriggerEvent } from 'aws-lambda';
-import { parseRoles } from '../shared/http/identity.js';
+import { parseRoles } from '../shared/domain/access.js';
 
 /**
  * Cognito pre-token-generation trigger (the stack's own user pool only): copies the administrator-set

@@ -1,11 +1,13 @@
 import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { requireEnv } from '../config.js';
+import { parseRoles } from '../domain/access.js';
 import { UnauthorizedError } from '../domain/errors.js';
-import type { Actor, Role } from '../domain/model.js';
+import type { Actor } from '../domain/model.js';
+
+export { parseRoles };
 
 type Claims = Record<string, unknown>;
-const ROLES: readonly Role[] = ['admin', 'viewer'];
 
 /**
  * What an identity may look like, in one place. An account id is at most 64 characters of
@@ -14,27 +16,6 @@ const ROLES: readonly Role[] = ['admin', 'viewer'];
 export const CLAIM_LIMITS = { accountId: 64, userId: 128 } as const;
 const ACCOUNT_PATTERN = new RegExp(`^[A-Za-z0-9._:@-]{1,${CLAIM_LIMITS.accountId}}$`);
 const USER_PATTERN = new RegExp(`^[^\\u0000-\\u001f\\u007f-\\u009f]{1,${CLAIM_LIMITS.userId}}$`, 'u');
-
-/**
- * API Gateway's JWT authorizer hands claims over as strings; an array claim arrives as "[a b]". Accept
- * that, a JSON array, or a space/comma separated list.
- */
-export function parseRoles(value: unknown): Role[] {
-  if (value === undefined || value === null) return [];
-  let items: string[];
-  if (Array.isArray(value)) {
-    items = value.map(String);
-  } else {
-    const text = String(value).trim();
-    try {
-      const parsed: unknown = JSON.parse(text);
-      items = Array.isArray(parsed) ? parsed.map(String) : [text];
-    } catch {
-      items = text.replace(/^\[|\]$/g, '').split(/[\s,]+/);
-    }
-  }
-  return ROLES.filter((role) => items.includes(role));
-}
 
 function claim(claims: Claims, ...names: string[]): string | undefined {
   for (const name of names) {

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TableKeys } from '../../shared/adapters/dynamodb/table.js';
 import { unpackSealed } from '../../shared/adapters/kms-envelope.js';
@@ -245,7 +245,47 @@ describe('reveal (conditional transaction against DynamoDB Local)', () => {
   });
 });
 
+describe('expired keys and the cap', () => {
+  it('expired keys leave the usable-key cap: twelve rotations with no overlap all succeed', async () => {
+    const { integration } = await service.createIntegration(engines.deps, alice, { name: 'Rotating' });
+    let current = (await service.createKey(engines.deps, alice, integration.id, { name: 'k0' })).key.id;
+    for (let i = 1; i <= 12; i++) {
+      const rotated = await service.rotateKey(engines.deps, alice, integration.id, current, {
+        overlapSeconds: 0,
+      });
+      current = rotated.key.id;
+    }
+    // Before this rule the tenth rotation answered too_many_keys with one usable key. Expired entries are
+    // dropped when the cap is reached, so the record never holds more than the cap.
+    const credential = await engines.store.getCredential(integration.apiKey);
+    const entries = Object.entries(credential?.keys ?? {});
+    expect(entries.length).toBeLessThanOrEqual(engines.deps.maxUsableKeys);
+    // Usable: the current key and the integration's auto-generated one; everything else has expired.
+    expect(entries.filter(([, e]) => e.status === 'active').map(([id]) => id)).toContain(current);
+    expect(entries.filter(([, e]) => e.status === 'active')).toHaveLength(2);
+    expect(credential?.keys[current]).toMatchObject({ status: 'active' });
+  });
+});
+
 describe('revoke', () => {
+  it('keeps nothing decryptable of a revoked key, only its fingerprint on the key item', async () => {
+    const { integration, key } = await service.createIntegration(engines.deps, alice, { name: 'Forget' });
+    await service.revokeKey(engines.deps, alice, integration.id, key.id);
+    const { Items = [] } = await engines.client.send(
+      new QueryCommand({
+        TableName: engines.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': TableKeys.credential(integration.apiKey) },
+      }),
+    );
+    expect(Items).toHaveLength(1);
+    expect(JSON.stringify(Items)).not.toContain(key.id);
+    const item = await rawKey('acme', integration.id, key.id);
+    expect(item).not.toHaveProperty('displayCiphertext');
+    expect(item).not.toHaveProperty('signing');
+    expect(item?.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   it('marks the key revoked, drops its display copy and its signing entry, audits, and is idempotent', async () => {
     const { integration, key } = await service.createIntegration(engines.deps, alice, { name: 'Revoke' });
     const revoked = await service.revokeKey(engines.deps, alice, integration.id, key.id);
