@@ -2,9 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
 import { BUNDLE } from '../infra/bundling.js';
-import { cognitoTriggers, type FunctionSpec, internalFunctions, routes } from '../shared/routes.js';
+import { ROOT } from '../infra/paths.js';
+import { cognitoTriggers, type FunctionSpec, internalFunctions, routes, usesKms } from '../shared/routes.js';
 
-export const ROOT = join(import.meta.dirname, '..');
 export const OUT = join(ROOT, 'bench', '.out');
 
 /**
@@ -64,12 +64,7 @@ const PEER: BuildOptions = {
 
 export function floorOf(spec: FunctionSpec & { public?: boolean }, dashboard: boolean): Floor {
   const { access } = spec;
-  const sdk =
-    access.kmsDecrypt?.length || access.kmsGenerate?.length
-      ? 'dynamodb-kms'
-      : access.dynamodb.length > 0
-        ? 'dynamodb'
-        : 'none';
+  const sdk = usesKms(access) ? 'dynamodb-kms' : access.dynamodb.length > 0 ? 'dynamodb' : 'none';
   if (sdk === 'none' || !dashboard || spec.public) return sdk;
   return `${sdk}-jwt`;
 }

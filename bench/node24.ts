@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './bundles.js';
+import { ROOT } from '../infra/paths.js';
 
 /**
  * Lambda's runtime is Node.js 24. The bench times init with this machine's Node (the budgets' basis)

@@ -2,11 +2,10 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { memoryFor } from '../infra/function.js';
 import { localIssuer, newLocalKey } from '../local/dev-auth.js';
 import { startEngines } from '../local/stack.js';
 import { createDynamoClient, dynamoClient, kmsClient } from '../shared/adapters/clients.js';
-import { internalFunctions, routes } from '../shared/routes.js';
+import { internalFunctions, memoryOf, routes } from '../shared/routes.js';
 import { type AwsCall, observeCalls } from '../test/support/aws-calls.js';
 import { median } from './init.js';
 import { PRICES } from './prices.js';
@@ -183,7 +182,7 @@ export async function measureOperations(): Promise<{
     ): Promise<T[]> {
       const spec = [...routes, ...internalFunctions].find((r) => r.handler === per.handler);
       if (!spec) throw new Error(`unknown function ${per.handler}`);
-      const memoryGb = memoryFor(spec.access) / 1024;
+      const memoryGb = memoryOf(spec) / 1024;
       const counter: Counter = { overheadMs: 0, readUnits: 0, writeUnits: 0, dynamoCalls: 0, kmsCalls: 0 };
       const durations: number[] = [];
       const results: T[] = [];

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROOT } from '../infra/paths.js';
 import { BUDGETS } from './budgets.js';
-import { bundleAll, bundleFloors, ROOT } from './bundles.js';
+import { bundleAll, bundleFloors } from './bundles.js';
 import { measureInit } from './init.js';
 import { node24 } from './node24.js';
 import { measureOperations } from './operations.js';

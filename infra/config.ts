@@ -7,8 +7,6 @@ export interface DeployConfig {
   oidcAudience: string[];
   /** Browser origins allowed by CORS (the dashboard's). Empty: no CORS. */
   allowedOrigins: string[];
-  /** Days after which a key is due for rotation (for the rotation-reminder job). */
-  rotationPeriodDays: number;
   throttleRateLimit: number;
   throttleBurstLimit: number;
   /** Reserved concurrency for each function that calls KMS on every request; 0 leaves it unreserved. */
@@ -48,7 +46,6 @@ export function readConfig(node: Node): DeployConfig {
     oidcIssuer: typeof oidcIssuer === 'string' && oidcIssuer !== '' ? oidcIssuer : undefined,
     oidcAudience: list(get('oidcAudience')),
     allowedOrigins: list(get('allowedOrigins')),
-    rotationPeriodDays: int(get('rotationPeriodDays'), 90, 'rotationPeriodDays', 1, 3650),
     throttleRateLimit: int(get('throttleRateLimit'), 50, 'throttleRateLimit', 1, 10_000),
     throttleBurstLimit: int(get('throttleBurstLimit'), 100, 'throttleBurstLimit', 1, 5_000),
     kmsFunctionConcurrency: int(get('kmsFunctionConcurrency'), 25, 'kmsFunctionConcurrency', 0, 1000),

@@ -8,32 +8,18 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { GSI1 } from '../shared/adapters/dynamodb/table.js';
-import { type Access, FUNCTION_TIMEOUT_SECONDS } from '../shared/routes.js';
+import { type Access, FUNCTION_TIMEOUT_SECONDS, memoryOf, usesKms } from '../shared/routes.js';
 import { BUNDLE } from './bundling.js';
 import { serviceRoleName } from './names.js';
+import { ROOT } from './paths.js';
 import { CONTEXT_KEYS } from './stateful-stack.js';
-
-export const ROOT = join(import.meta.dirname, '..');
-
-export function usesKms(access: Access): boolean {
-  return Boolean(access.kmsGenerate?.length || access.kmsDecrypt?.length);
-}
-
-/**
- * Every function is I/O-bound (a DynamoDB call or two, at most one KMS call, microseconds of AES/HMAC)
- * and loads a ~100 KiB bundle, so all get 256 MB: a bigger size buys CPU they do not use and is billed
- * per GB-second. The benchmark prices GB-seconds with this figure. Worth re-checking with Lambda Power
- * Tuning on a real account; the argument is kept so a function can be given more.
- */
-export function memoryFor(_access: Access): number {
-  return 256;
-}
 
 export interface ServiceFunctionProps {
   /** The file under functions/ (without .ts). */
   handler: string;
   description: string;
   access: Access;
+  memoryMb?: number;
   table: ITableV2;
   key: IKey;
   logRetention: RetentionDays;
@@ -75,7 +61,7 @@ export class ServiceFunction extends Construct {
       description: props.description.slice(0, 256),
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
-      memorySize: memoryFor(props.access),
+      memorySize: memoryOf(props),
       timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS),
       role: this.role,
       logGroup,

@@ -60,7 +60,8 @@ export class StatelessStack extends Stack {
         key: props.key,
         logRetention,
         reservedConcurrency: spec.concurrency ? reserve[spec.concurrency] || undefined : undefined,
-        environment: { ROTATION_PERIOD_DAYS: String(config.rotationPeriodDays), ...environment },
+        memoryMb: spec.memoryMb,
+        environment,
       });
       this.functions.set(handler, fn);
       return fn;

@@ -9,7 +9,7 @@ import {
   jwtVerify,
   SignJWT,
 } from 'jose';
-import { ROOT } from './dynamodb-local.js';
+import { ROOT } from '../infra/paths.js';
 
 /**
  * The local token issuer, standing in for Cognito or the deployment's OIDC issuer. Tokens are ES256,

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { ROOT } from '../infra/paths.js';
 
 /**
  * AWS's own DynamoDB Local, taken from the jar that the npm package amplify-dynamodb-simulator ships.
@@ -16,7 +17,6 @@ const TARBALL_SHA256 = '3503ffac19f183407909fecdacf4db51ab1fdad1da7b2f177016670b
 const JAR_SHA256 = '454305e9bc3e6ebcca5b62569869e31563b8d7e346474e94557b2600702146c7';
 const run = promisify(execFile);
 
-export const ROOT = resolve(import.meta.dirname, '..');
 const INSTALL_DIR = join(ROOT, '.local', 'dynamodb-local', '2.9.30');
 
 async function sha256(path: string): Promise<string> {

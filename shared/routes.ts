@@ -26,7 +26,18 @@ export interface FunctionSpec {
    * cannot exhaust the account's KMS quota), `public` for a route anyone can call. Sizes are deploy options.
    */
   concurrency?: 'kms-per-request' | 'public';
+  /** Lambda memory in MB; DEFAULT_MEMORY_MB unless the function needs more. */
+  memoryMb?: number;
 }
+
+/**
+ * Every function is I/O-bound (a DynamoDB call or two, at most one KMS call, microseconds of AES/HMAC),
+ * so all get 256 MB: a bigger size buys CPU they do not use and is billed per GB-second. The bench prices
+ * GB-seconds with this figure. Worth re-checking with Lambda Power Tuning on a real account.
+ */
+export const DEFAULT_MEMORY_MB = 256;
+export const memoryOf = (spec: Pick<FunctionSpec, 'memoryMb'>) => spec.memoryMb ?? DEFAULT_MEMORY_MB;
+export const usesKms = (access: Access) => Boolean(access.kmsGenerate?.length || access.kmsDecrypt?.length);
 
 export interface RouteSpec extends FunctionSpec {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';

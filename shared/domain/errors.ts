@@ -52,6 +52,15 @@ export class ConflictError extends DomainError {
   }
 }
 
+/** The two conflicts more than one place raises, each worded once. */
+export const tooManyKeys = (max: number) =>
+  new ConflictError(
+    'too_many_keys',
+    `This integration already has ${max} usable keys; revoke one before adding another.`,
+  );
+export const keyNotActive = () =>
+  new ConflictError('key_not_active', 'Only an active key can be rotated; this one is expiring or revoked.');
+
 /** A dependency (KMS, DynamoDB) failed or was busy before anything was committed: safe to retry. */
 export class RetryableError extends DomainError {
   constructor(message = 'The service is briefly unavailable; nothing was changed. Retry the request.') {

@@ -22,6 +22,10 @@ export interface Integration {
   updatedBy?: string;
 }
 
+/** A rotation's overlap: how long the old key keeps verifying. */
+export const DEFAULT_OVERLAP_SECONDS = 24 * 60 * 60;
+export const MAX_OVERLAP_SECONDS = 7 * 24 * 60 * 60;
+
 export type KeyOrigin = 'created' | 'auto-generated';
 export type KeyStatus = 'active' | 'expiring' | 'revoked';
 

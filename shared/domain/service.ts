@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { requireAdmin } from './access.js';
-import { ConflictError, KeyNoLongerViewableError, NotFoundError } from './errors.js';
+import { ConflictError, KeyNoLongerViewableError, keyNotActive, NotFoundError } from './errors.js';
 import { newApiKey, newEventId, newIntegrationId, newKeyId } from './ids.js';
 import {
   type Actor,
   type AuditAction,
   type AuditEvent,
+  DEFAULT_OVERLAP_SECONDS,
   type Integration,
   type KeyOrigin,
   type KeyRecord,
@@ -294,9 +295,6 @@ async function addWithinCap<T>(
   }
 }
 
-export const DEFAULT_OVERLAP_SECONDS = 24 * 60 * 60;
-export const MAX_OVERLAP_SECONDS = 7 * 24 * 60 * 60;
-
 /**
  * Rotation: a successor key (its secret shown once, in this response) and the old key set `expiring`,
  * verifying until the overlap ends so clients can switch without a gap.
@@ -312,10 +310,7 @@ export async function rotateKey(
   const integration = await getIntegration(deps, actor, integrationId);
   const previous = await getKey(deps, actor, integrationId, keyId);
   if (previous.status !== 'active') {
-    throw new ConflictError(
-      'key_not_active',
-      'Only an active key can be rotated; this one is expiring or revoked.',
-    );
+    throw keyNotActive();
   }
   const at = deps.clock.now();
   const overlap = input.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS;

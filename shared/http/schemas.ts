@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { ID_PATTERNS } from '../domain/ids.js';
+import { MAX_OVERLAP_SECONDS } from '../domain/model.js';
 import { WEBHOOK_ID } from '../domain/signature.js';
 
 // Each schema is built inside a pure-annotated call, so a handler's bundle drops the schemas it does not
@@ -62,7 +63,7 @@ export const RotateKeyBody = /* @__PURE__ */ (() =>
         .int('overlapSeconds must be whole seconds')
         .check(
           z.gte(0, 'overlapSeconds must be at least 0'),
-          z.lte(604_800, 'overlapSeconds must be at most 7 days'),
+          z.lte(MAX_OVERLAP_SECONDS, 'overlapSeconds must be at most 7 days'),
         ),
     ),
   }))();

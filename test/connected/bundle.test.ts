@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BUNDLE } from '../../infra/bundling.js';
-import { ROOT } from '../../infra/function.js';
+import { ROOT } from '../../infra/paths.js';
 import { connectedEngines, stubFunctionEnv } from '../support/engines.js';
 
 /**

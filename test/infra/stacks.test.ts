@@ -7,7 +7,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build.js';
-import { ROOT } from '../../infra/function.js';
+import { ROOT } from '../../infra/paths.js';
 import { cognitoTriggers, internalFunctions, routes } from '../../shared/routes.js';
 
 // `new App()` does not read cdk.json: hand the tests the same context `cdk synth` gets.

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { ROOT } from '../../infra/paths.js';
 import { localIssuer, newLocalKey } from '../../local/dev-auth.js';
-import { ROOT } from '../../local/dynamodb-local.js';
 
 export interface RunningServer {
   url: string;

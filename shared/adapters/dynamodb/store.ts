@@ -7,7 +7,7 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, OutcomeUnknownError, RetryableError } from '../../domain/errors.js';
+import { keyNotActive, OutcomeUnknownError, RetryableError, tooManyKeys } from '../../domain/errors.js';
 import { ID_PATTERNS } from '../../domain/ids.js';
 import type { Credential, Integration, KeyRecord, Page } from '../../domain/model.js';
 import type { KeyStore, RevealOutcome, RevokeOutcome } from '../../domain/ports.js';
@@ -41,14 +41,6 @@ export interface DynamoStoreOptions {
  * is unknown (the commit timed out or was cut off after DynamoDB may have applied it).
  */
 export const READBACK_RESERVE_MS = 600;
-
-export const tooManyKeys = (max: number) =>
-  new ConflictError(
-    'too_many_keys',
-    `This integration already has ${max} usable keys; revoke one before adding another.`,
-  );
-export const keyNotActive = () =>
-  new ConflictError('key_not_active', 'Only an active key can be rotated; this one is expiring or revoked.');
 
 type Command = GetCommand | QueryCommand | UpdateCommand | TransactWriteCommand;
 
