@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
+import { apiGatewayEvent } from '../local/api-event.js';
 import { localIssuer, newLocalKey } from '../local/dev-auth.js';
 import { startEngines } from '../local/stack.js';
 import { createDynamoClient, dynamoClient, kmsClient } from '../shared/adapters/clients.js';
@@ -66,26 +67,14 @@ function apiEvent(
   body?: unknown,
   headers: Record<string, string> = {},
 ) {
-  const [method = 'GET', template = '/'] = routeKey.split(' ');
-  const path = template.replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? '');
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath: path,
-    rawQueryString: '',
+  const [method = 'GET', path = '/'] = routeKey.split(' ');
+  return apiGatewayEvent({
+    method,
+    path,
+    params,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${benchToken}`, ...headers },
-    pathParameters: Object.keys(params).length ? params : undefined,
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    isBase64Encoded: false,
-    requestContext: {
-      requestId: randomUUID(),
-      routeKey,
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
-      authorizer: {
-        jwt: { claims: { sub: 'bench-admin', account_id: 'bench', roles: '[admin]' }, scopes: [] },
-      },
-    },
-  };
+  });
 }
 
 /** The bench's own token issuer: every dashboard handler verifies the caller's JWT, as deployed. */

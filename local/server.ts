@@ -1,13 +1,9 @@
-import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type {
-  APIGatewayProxyEventV2WithJWTAuthorizer,
-  APIGatewayProxyStructuredResultV2,
-  Context,
-} from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { FUNCTION_TIMEOUT_SECONDS, type RouteSpec } from '../shared/routes.js';
+import { apiGatewayEvent } from './api-event.js';
 
 export type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
 
@@ -51,8 +47,6 @@ export function lambdaContext(functionName: string, requestId: string): Context 
     succeed: () => undefined,
   };
 }
-
-const TEXT_TYPES = /^(application\/([\w.+-]*\+)?json|text\/|application\/x-www-form-urlencoded)/i;
 
 function gatewayError(res: ServerResponse, status: number, message: string) {
   // API Gateway itself answers these (unknown route, failed JWT authorizer) in this shape.
@@ -119,47 +113,20 @@ export function createLocalServer(options: {
       for (const [name, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
       }
-      const query: Record<string, string> = {};
-      for (const [name, value] of url.searchParams)
-        query[name] = query[name] ? `${query[name]},${value}` : value;
-      // A text type is passed as text, as API Gateway does; bytes that are not valid UTF-8 could not
-      // survive that, so they go base64-encoded, and a signature over them still verifies.
-      const isText = TEXT_TYPES.test(headers['content-type'] ?? '') && isUtf8(body);
       const requestId = randomUUID();
-      const now = new Date();
-      const routeKey = `${route.method} ${route.path}`;
-      const event = {
-        version: '2.0',
-        routeKey,
+      const event = apiGatewayEvent({
+        method,
+        path: route.path,
+        params,
         rawPath: url.pathname,
         rawQueryString: url.search.replace(/^\?/, ''),
         headers,
-        queryStringParameters: Object.keys(query).length ? query : undefined,
-        pathParameters: Object.keys(params).length ? params : undefined,
-        body: body.length ? (isText ? body.toString('utf8') : body.toString('base64')) : undefined,
-        isBase64Encoded: body.length > 0 && !isText,
-        requestContext: {
-          accountId: '000000000000',
-          apiId: 'local',
-          domainName: headers.host ?? 'localhost',
-          domainPrefix: 'local',
-          http: {
-            method,
-            path: url.pathname,
-            protocol: `HTTP/${req.httpVersion}`,
-            sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
-            userAgent: headers['user-agent'] ?? '',
-          },
-          requestId,
-          routeKey,
-          stage: '$default',
-          time: now.toUTCString(),
-          timeEpoch: now.getTime(),
-          authorizer: claims
-            ? { principalId: '', integrationLatency: 0, jwt: { claims, scopes: [] } }
-            : undefined,
-        },
-      } as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
+        body,
+        sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
+        protocol: `HTTP/${req.httpVersion}`,
+        requestId,
+        claims,
+      });
 
       const result = (await route.handler(event as never, lambdaContext(route.functionName, requestId))) as
         | APIGatewayProxyStructuredResultV2

@@ -7,6 +7,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BUNDLE } from '../../infra/bundling.js';
 import { ROOT } from '../../infra/paths.js';
+import { apiGatewayEvent } from '../../local/api-event.js';
 import { connectedEngines, stubFunctionEnv } from '../support/engines.js';
 
 /**
@@ -50,18 +51,14 @@ afterAll(async () => {
 
 async function event(routeKey: string, params: Record<string, string>, body?: unknown) {
   const token = await engines.issuer.sign({ account: 'bundled', user: 'alice', roles: ['admin'] });
-  return {
-    routeKey,
+  const [method = 'GET', path = '/'] = routeKey.split(' ');
+  return apiGatewayEvent({
+    method,
+    path,
+    params,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    pathParameters: params,
     body: body === undefined ? undefined : JSON.stringify(body),
-    isBase64Encoded: false,
-    requestContext: {
-      requestId: randomUUID(),
-      http: { method: 'POST', path: '/', sourceIp: '127.0.0.1' },
-      authorizer: { jwt: { claims: { sub: 'alice', account_id: 'bundled', roles: '[admin]' } } },
-    },
-  };
+  });
 }
 
 describe('bundled functions', () => {

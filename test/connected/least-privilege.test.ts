@@ -1,5 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { apiGatewayEvent } from '../../local/api-event.js';
 import { dynamoClient, kmsClient } from '../../shared/adapters/clients.js';
 import { type Access, internalFunctions, routes } from '../../shared/routes.js';
 import { type AwsCall, observeCalls } from '../support/aws-calls.js';
@@ -80,22 +81,15 @@ async function run(name: string, event: unknown) {
 }
 
 function apiEvent(routeKey: string, params: Record<string, string> = {}, body?: unknown, headers = {}) {
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath: '/',
-    rawQueryString: '',
+  const [method = 'GET'] = routeKey.split(' ');
+  return apiGatewayEvent({
+    method,
+    // The signed routes' MAC covers the path: these events are all called at "/".
+    path: '/',
+    params,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
-    pathParameters: params,
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    isBase64Encoded: false,
-    requestContext: {
-      requestId: randomUUID(),
-      routeKey,
-      http: { method: routeKey.split(' ')[0], path: '/', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1' },
-      authorizer: { jwt: { claims: { sub: 'pat', account_id: 'least-privilege', roles: '[admin]' } } },
-    },
-  };
+  });
 }
 
 let token = '';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { apiGatewayEvent } from '../../local/api-event.js';
 import { localIssuer, newLocalKey } from '../../local/dev-auth.js';
 import { routes } from '../../shared/routes.js';
 
@@ -24,25 +25,17 @@ beforeAll(async () => {
   for (const [name, value] of Object.entries(issuer.env)) vi.stubEnv(name, value);
 });
 
-const forged = (route: (typeof routes)[number], authorization?: string) => ({
-  version: '2.0',
-  routeKey: `${route.method} ${route.path}`,
-  rawPath: route.path,
-  rawQueryString: '',
-  headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
-  pathParameters: {
-    integrationId: 'int_01M8STXNSD0WK015E9HDB2KRD3',
-    keyId: 'key_01M8STXNSD4ZY5FGN1KN4W6R3F',
-  },
-  body: '{"name":"x"}',
-  isBase64Encoded: false,
-  requestContext: {
-    requestId: randomUUID(),
-    http: { method: route.method, path: route.path, sourceIp: '198.51.100.7' },
-    // Exactly what API Gateway's authorizer would have put here for a real admin of "victim".
-    authorizer: { jwt: { claims: { sub: 'mallory', account_id: 'victim', roles: '[admin]' }, scopes: [] } },
-  },
-});
+const forged = (route: (typeof routes)[number], authorization?: string) =>
+  apiGatewayEvent({
+    method: route.method,
+    path: route.path,
+    params: { integrationId: 'int_01M8STXNSD0WK015E9HDB2KRD3', keyId: 'key_01M8STXNSD4ZY5FGN1KN4W6R3F' },
+    headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+    body: '{"name":"x"}',
+    sourceIp: '198.51.100.7',
+    // Exactly what API Gateway's authorizer would have put there for a real admin of "victim".
+    claims: { sub: 'mallory', account_id: 'victim', roles: '[admin]' },
+  });
 
 describe('a forged event gets nothing', () => {
   const guarded = routes.filter((route) => !route.public);

@@ -5,6 +5,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { apiGatewayEvent } from '../../local/api-event.js';
 import { localIssuer, newLocalKey } from '../../local/dev-auth.js';
 import { awsError, type FakeCall, startFakeAws } from '../support/fake-aws.js';
 
@@ -40,25 +41,15 @@ afterAll(async () => {
 const integrationId = 'int_01M8STXNSD0WK015E9HDB2KRD3';
 const keyId = 'key_01M8STXNSD4ZY5FGN1KN4W6R3F';
 
-function event(
-  pathParameters: Record<string, string>,
-  roles = '[admin]',
-): APIGatewayProxyEventV2WithJWTAuthorizer {
-  return {
-    version: '2.0',
-    routeKey: 'GET /x',
-    rawPath: '/x',
-    rawQueryString: '',
+function event(pathParameters: Record<string, string>): APIGatewayProxyEventV2WithJWTAuthorizer {
+  return apiGatewayEvent({
+    method: 'GET',
+    path: '/x',
+    params: pathParameters,
     headers: { authorization: `Bearer ${tokens.admin}` },
-    isBase64Encoded: false,
-    pathParameters,
-    requestContext: {
-      requestId: 'req-123',
-      routeKey: 'GET /x',
-      http: { method: 'GET', path: '/x', protocol: 'HTTP/1.1', sourceIp: '198.51.100.1', userAgent: 'test' },
-      authorizer: { jwt: { claims: { sub: 'alice', account_id: 'acme', roles }, scopes: [] } },
-    },
-  } as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
+    sourceIp: '198.51.100.1',
+    requestId: 'req-123',
+  });
 }
 
 const context = { awsRequestId: 'req-123', functionName: 'unit' } as Context;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { apiGatewayEvent } from '../../local/api-event.js';
 import { RateLimiter } from '../../shared/domain/rate-limiter.js';
 
 describe('per-integration limit on the public self-test route', () => {
@@ -20,19 +21,13 @@ describe('per-integration limit on the public self-test route', () => {
   // A client string that is not an apiKey is refused before any read: the limit is all that is tested.
   const call = (client: string) =>
     handler(
-      {
-        version: '2.0',
-        routeKey: 'POST /v1/signature-check',
-        rawPath: '/v1/signature-check',
-        rawQueryString: '',
+      apiGatewayEvent({
+        method: 'POST',
+        path: '/v1/signature-check',
         headers: { 'x-auth-client': client, 'x-hmac-signature': 'a'.repeat(64), 'x-auth-timestamp': '1' },
         body: '{}',
-        isBase64Encoded: false,
-        requestContext: {
-          requestId: randomUUID(),
-          http: { method: 'POST', path: '/', sourceIp: '198.51.100.1' },
-        },
-      },
+        sourceIp: '198.51.100.1',
+      }),
       { awsRequestId: randomUUID(), functionName: 'signature-check' },
     );
 
