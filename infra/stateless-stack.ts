@@ -13,10 +13,10 @@ import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import {
   AccountRecovery,
-  AdvancedSecurityMode,
   ClientAttributes,
   FeaturePlan,
   Mfa,
+  StandardThreatProtectionMode,
   StringAttribute,
   UserPool,
   UserPoolOperation,
@@ -90,7 +90,7 @@ export class StatelessStack extends Stack {
         },
         accountRecovery: AccountRecovery.EMAIL_ONLY,
         featurePlan: FeaturePlan.PLUS,
-        advancedSecurityMode: AdvancedSecurityMode.ENFORCED,
+        standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
         customAttributes: {
           account_id: new StringAttribute({ minLen: 1, maxLen: 128, mutable: false }),
           roles: new StringAttribute({ minLen: 1, maxLen: 64, mutable: true }),

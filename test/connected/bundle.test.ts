@@ -83,6 +83,8 @@ describe('bundled functions', () => {
     const list = await bundle('get-integration');
     vi.stubEnv('AWS_ACCESS_KEY_ID', '');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', '');
+    // The failure is provoked on purpose: its ERROR line is expected.
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
     try {
       const response = await list.handler(
         await event('GET /integrations/{integrationId}', { integrationId: 'int_01M8STXNSD0WK015E9HDB2KRD3' }),
@@ -93,6 +95,7 @@ describe('bundled functions', () => {
     } finally {
       vi.stubEnv('AWS_ACCESS_KEY_ID', 'functiontest');
       vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'functiontest');
+      vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'ERROR');
     }
   }, 60_000);
 });

@@ -27,6 +27,8 @@ beforeAll(async () => {
   vi.stubEnv('AWS_ACCESS_KEY_ID', 'unit');
   vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'unit');
   vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', ddb.endpoint);
+  // These tests provoke failures on purpose; their log lines are expected, not news.
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
   const issuer = await localIssuer(await newLocalKey());
   for (const [name, value] of Object.entries(issuer.env)) vi.stubEnv(name, value);
   tokens.admin = await issuer.sign({ account: 'acme', user: 'alice', roles: ['admin'] });
