@@ -74,3 +74,22 @@ export function stubFunctionEnv(
   vi.stubEnv('AWS_ENDPOINT_URL_KMS', engines.kms.endpoint);
   vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'ERROR');
 }
+
+/**
+ * A function's environment for unit tests that must never reach AWS: configuration only, endpoints that
+ * refuse connections, logs silenced. Undo with vi.unstubAllEnvs().
+ */
+export function stubOfflineFunctionEnv(extra: Record<string, string> = {}) {
+  const env = {
+    TABLE_NAME: 'offline',
+    KMS_KEY_ID: 'arn:aws:kms:us-east-1:000000000000:key/offline',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'offline',
+    AWS_SECRET_ACCESS_KEY: 'offline',
+    AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9',
+    AWS_ENDPOINT_URL_KMS: 'http://127.0.0.1:9',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    ...extra,
+  };
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+}

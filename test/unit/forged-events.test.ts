@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiGatewayEvent } from '../../local/api-event.js';
 import { localIssuer, newLocalKey } from '../../local/dev-auth.js';
 import { routes } from '../../shared/routes.js';
+import { stubOfflineFunctionEnv } from '../support/engines.js';
 
 /**
  * Invariant 10: anyone allowed to invoke a function directly can hand it any event, claims included.
@@ -12,15 +13,7 @@ import { routes } from '../../shared/routes.js';
 type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string }>;
 
 beforeAll(async () => {
-  // Configuration only: nothing here is ever contacted (the endpoints refuse connections).
-  vi.stubEnv('TABLE_NAME', 'forged');
-  vi.stubEnv('KMS_KEY_ID', 'arn:aws:kms:us-east-1:000000000000:key/forged');
-  vi.stubEnv('AWS_REGION', 'us-east-1');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'forged');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'forged');
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', 'http://127.0.0.1:9');
-  vi.stubEnv('AWS_ENDPOINT_URL_KMS', 'http://127.0.0.1:9');
-  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+  stubOfflineFunctionEnv();
   const issuer = await localIssuer(await newLocalKey());
   for (const [name, value] of Object.entries(issuer.env)) vi.stubEnv(name, value);
 });

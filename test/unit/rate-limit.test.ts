@@ -2,20 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiGatewayEvent } from '../../local/api-event.js';
 import { RateLimiter } from '../../shared/domain/rate-limiter.js';
+import { stubOfflineFunctionEnv } from '../support/engines.js';
 
 describe('per-integration limit on the public self-test route', () => {
   type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string }>;
   let handler: Handler;
   beforeAll(async () => {
-    vi.stubEnv('TABLE_NAME', 'limits');
-    vi.stubEnv('KMS_KEY_ID', 'arn:aws:kms:us-east-1:000000000000:key/limits');
-    vi.stubEnv('AWS_REGION', 'us-east-1');
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'limits');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'limits');
-    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', 'http://127.0.0.1:9');
-    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-    vi.stubEnv('SIGNATURE_CHECK_RATE_PER_SECOND', '1');
-    vi.stubEnv('SIGNATURE_CHECK_BURST', '3');
+    stubOfflineFunctionEnv({ SIGNATURE_CHECK_RATE_PER_SECOND: '1', SIGNATURE_CHECK_BURST: '3' });
     ({ handler } = (await import('../../functions/signature-check.js')) as unknown as { handler: Handler });
   });
   // A client string that is not an apiKey is refused before any read: the limit is all that is tested.
