@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { apiGatewayEvent } from '../../local/api-event.js';
 import { RateLimiter } from '../../shared/domain/rate-limiter.js';
 import { stubOfflineFunctionEnv } from '../support/engines.js';
