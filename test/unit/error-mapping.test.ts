@@ -27,6 +27,7 @@ import { createDynamoStore } from '../../shared/adapters/dynamodb/store.js';
 import { createKmsEnvelope } from '../../shared/adapters/kms-envelope.js';
 import { ConflictError, IntegrityError, RetryableError } from '../../shared/domain/errors.js';
 import type { KeyRecord } from '../../shared/domain/model.js';
+import { revealAudit, sampleKey } from '../support/fixtures.js';
 
 // Unit tier: the SDK clients mocked with aws-sdk-client-mock, to pin how each AWS exception class maps
 // to a domain outcome. The conditions themselves are proven against DynamoDB Local in test/connected.
@@ -41,34 +42,23 @@ beforeEach(() => {
 // mockClient stubs the classes' send, so these are the product's own clients with nothing on the wire.
 const store = () =>
   createDynamoStore({ client: createDynamoClient({ region: 'us-east-1' }), tableName: 't' });
-const key: KeyRecord = {
-  id: 'key_01M8STXNSD4ZY5FGN1KN4W6R3F',
-  accountId: 'acme',
-  integrationId: 'int_01M8STXNSD0WK015E9HDB2KRD3',
-  name: 'k',
-  origin: 'auto-generated',
-  status: 'active',
-  hint: 'ssk_…abcd',
-  createdAt: '2026-12-01T00:00:00.000Z',
-  createdBy: 'alice',
-};
-const audit = {
-  id: 'evt_01M8STXNSD4ZY5FGN1KN4W6R3G',
-  accountId: 'acme',
-  integrationId: key.integrationId,
-  keyId: key.id,
-  action: 'key.revealed' as const,
-  actor: 'bob',
-  at: '2026-12-01T00:00:01.000Z',
-  requestId: 'r',
-  sourceIp: '198.51.100.1',
-};
+const key: KeyRecord = sampleKey;
+const audit = revealAudit;
 const signing = {
   name: 'k',
   status: 'active' as const,
   createdAt: key.createdAt,
   signing: 'v1.AA.AAAAAAAAAAAAAAAA.AAAA',
 };
+const rotate = () =>
+  store().rotateKey({
+    apiKey: 'ak_x',
+    previous: key,
+    expiresAt: audit.at,
+    successor: { key: { ...key, id: 'key_01M8STXNSD4ZY5FGN1KN4W6R3H' }, signing, audit },
+    audit,
+    maxUsableKeys: 10,
+  });
 const cancelled = (...codes: string[]) =>
   new TransactionCanceledException({
     message: 'Transaction cancelled',
@@ -106,27 +96,10 @@ describe('DynamoDB exceptions → domain outcomes (by class)', () => {
     await expect(adding).rejects.toMatchObject({ code: 'too_many_keys' });
 
     dynamo.on(TransactWriteCommand).rejects(cancelled('None', 'ConditionalCheckFailed', 'None'));
-    const rotating = store().rotateKey({
-      apiKey: 'ak_x',
-      previous: key,
-      expiresAt: audit.at,
-      successor: { key: { ...key, id: 'key_01M8STXNSD4ZY5FGN1KN4W6R3H' }, signing, audit },
-      audit,
-      maxUsableKeys: 10,
-    });
-    await expect(rotating).rejects.toMatchObject({ code: 'key_not_active' });
+    await expect(rotate()).rejects.toMatchObject({ code: 'key_not_active' });
 
     dynamo.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'ConditionalCheckFailed'));
-    await expect(
-      store().rotateKey({
-        apiKey: 'ak_x',
-        previous: key,
-        expiresAt: audit.at,
-        successor: { key: { ...key, id: 'key_01M8STXNSD4ZY5FGN1KN4W6R3H' }, signing, audit },
-        audit,
-        maxUsableKeys: 10,
-      }),
-    ).rejects.toMatchObject({ code: 'too_many_keys' });
+    await expect(rotate()).rejects.toMatchObject({ code: 'too_many_keys' });
   });
 
   it('throttling and a transaction conflict are a 503 that says a retry is safe', async () => {

@@ -7,6 +7,7 @@ import { OutcomeUnknownError, RetryableError } from '../../shared/domain/errors.
 import type { KeyRecord } from '../../shared/domain/model.js';
 import { deadlineFor, withDeadline } from '../../shared/runtime/deadline.js';
 import { awsError, startFakeAws } from '../support/fake-aws.js';
+import { revealAudit, sampleKey } from '../support/fixtures.js';
 
 // The reveal commit's handling of answers DynamoDB Local cannot be made to give on cue: a single-item
 // write refused because a transaction held the item (TransactionConflictException), a commit whose
@@ -17,18 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => peer.close());
 
-const key: KeyRecord = {
-  id: 'key_01M8STXNSD4ZY5FGN1KN4W6R3F',
-  accountId: 'acme',
-  integrationId: 'int_01M8STXNSD0WK015E9HDB2KRD3',
-  name: 'k',
-  origin: 'auto-generated',
-  status: 'active',
-  hint: 'ssk_…abcd',
-  createdAt: '2026-12-01T00:00:00.000Z',
-  createdBy: 'alice',
-  displayCiphertext: 'v1.AAAA.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA',
-};
+const key: KeyRecord = { ...sampleKey, displayCiphertext: 'v1.AAAA.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA' };
 const store = () =>
   createDynamoStore({
     client: createDynamoClient({
@@ -43,17 +33,7 @@ const input = {
   revealId: '11111111-1111-4111-8111-111111111111',
   viewedBy: 'bob',
   viewedAt: '2026-12-01T00:00:01.000Z',
-  audit: {
-    id: 'evt_01M8STXNSD4ZY5FGN1KN4W6R3G',
-    accountId: 'acme',
-    integrationId: key.integrationId,
-    keyId: key.id,
-    action: 'key.revealed' as const,
-    actor: 'bob',
-    at: '2026-12-01T00:00:01.000Z',
-    requestId: 'r',
-    sourceIp: '198.51.100.1',
-  },
+  audit: revealAudit,
 };
 // As DynamoDB sends it: the display copy is a binary attribute, base64 on the wire.
 const { displayCiphertext, ...rest } = key;
