@@ -73,7 +73,7 @@ export async function measureCachedVerification({ workers = 20, seconds = 10, pe
   try {
     const store = createDynamoStore({ client: dynamo, tableName: engines.tableName });
     const envelope = createKmsEnvelope({ client: kms, keyId: engines.kms.keyArn });
-    const deps = { store, envelope, clock: systemClock, maxUsableKeys: 10 };
+    const deps = { store, envelope, clock: systemClock, maxUsableKeys: 10, defaultRotationPeriodDays: 90 };
     const admin = {
       accountId: 'scale',
       userId: 'ops',

@@ -134,6 +134,7 @@ export class StatelessStack extends Stack {
             allowMethods: [
               CorsHttpMethod.GET,
               CorsHttpMethod.POST,
+              CorsHttpMethod.PUT,
               CorsHttpMethod.PATCH,
               CorsHttpMethod.DELETE,
             ],

@@ -19,6 +19,8 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
           TABLE.sortKey,
           TABLE.gsi1.partitionKey,
           TABLE.gsi1.sortKey,
+          TABLE.gsi2.partitionKey,
+          TABLE.gsi2.sortKey,
         ].map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
         KeySchema: [
           { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
@@ -33,7 +35,17 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
             ],
             Projection: { ProjectionType: 'ALL' },
           },
+          {
+            IndexName: TABLE.gsi2.indexName,
+            KeySchema: [
+              { AttributeName: TABLE.gsi2.partitionKey, KeyType: 'HASH' },
+              { AttributeName: TABLE.gsi2.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...TABLE.gsi2.projected] },
+          },
         ],
+        // The lifecycle events' outbox (shared/domain/lifecycle.ts), as on AWS.
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
       }),
     );
     await client.send(

@@ -40,7 +40,7 @@ export const memoryOf = (spec: Pick<FunctionSpec, 'memoryMb'>) => spec.memoryMb 
 export const usesKms = (access: Access) => Boolean(access.kmsGenerate?.length || access.kmsDecrypt?.length);
 
 export interface RouteSpec extends FunctionSpec {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   /** No JWT: open to anyone (health, OpenAPI) or authenticated by a request signature. */
   public?: boolean;
@@ -84,7 +84,7 @@ export const routes: RouteSpec[] = [
     summary: 'Create an integration; its first key is auto-generated and can be revealed once',
     concurrency: 'kms-per-request',
     throttle: { rateLimit: 10, burstLimit: 20 },
-    access: { dynamodb: ['dynamodb:PutItem'], kmsGenerate: ['display', 'signing'] },
+    access: { dynamodb: ['dynamodb:GetItem', 'dynamodb:PutItem'], kmsGenerate: ['display', 'signing'] },
     request: { body: S.CreateIntegrationBody },
     responses: {
       201: {
@@ -230,6 +230,24 @@ export const routes: RouteSpec[] = [
       },
       503: { description: 'Verification could not run; retry', schema: R.ErrorResponse },
     },
+  },
+  {
+    method: 'GET',
+    path: '/settings/rotation',
+    handler: 'get-rotation-settings',
+    summary: "The account's rotation policy: rotation period and reminder interval, in days",
+    access: { dynamodb: ['dynamodb:GetItem'] },
+    responses: { 200: { description: 'The rotation policy', schema: R.RotationSettings } },
+  },
+  {
+    method: 'PUT',
+    path: '/settings/rotation',
+    handler: 'update-rotation-settings',
+    summary:
+      "Set the account's rotation period (1-730 days) or reminder interval (1-90 days); every key's due date follows",
+    access: { dynamodb: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+    request: { body: S.RotationSettingsBody },
+    responses: { 200: { description: 'The rotation policy as set', schema: R.RotationSettings } },
   },
   {
     method: 'GET',

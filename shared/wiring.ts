@@ -4,7 +4,8 @@ import { createDynamoStore } from './adapters/dynamodb/store.js';
 import { createKmsEnvelope } from './adapters/kms-envelope.js';
 import { intEnv, requireEnv } from './config.js';
 import { CredentialCache, invalidatingStore } from './domain/credential-cache.js';
-import type { ReadDeps, ServiceDeps } from './domain/service.js';
+import { ROTATION_LIMITS } from './domain/rotation.js';
+import type { ServiceDeps, SettingsDeps } from './domain/service.js';
 
 /**
  * The factories handlers call once, at module scope. On Lambda each function is its own process; the
@@ -21,9 +22,16 @@ export function credentials(): CredentialCache {
 }
 
 /** For functions that only read or change metadata: no KMS client is created or bundled. */
-export function storeDeps(): ReadDeps & Pick<ServiceDeps, 'clock'> {
+export function storeDeps(): SettingsDeps {
   const store = createDynamoStore({ client: dynamoClient(), tableName: requireEnv('TABLE_NAME') });
-  return { store: invalidatingStore(store, credentials()), clock: systemClock };
+  return {
+    store: invalidatingStore(store, credentials()),
+    clock: systemClock,
+    defaultRotationPeriodDays: intEnv('ROTATION_PERIOD_DAYS', ROTATION_LIMITS.rotationPeriodDays.fallback, {
+      min: ROTATION_LIMITS.rotationPeriodDays.min,
+      max: ROTATION_LIMITS.rotationPeriodDays.max,
+    }),
+  };
 }
 
 export function serviceDeps(): ServiceDeps {

@@ -1,3 +1,6 @@
+import type * as z from 'zod/mini';
+import type * as R from '../http/response-schemas.js';
+
 export type Role = 'admin' | 'viewer';
 
 /** Who is calling, taken from verified JWT claims and the request context. */
@@ -27,6 +30,7 @@ export const DEFAULT_OVERLAP_SECONDS = 24 * 60 * 60;
 export const MAX_OVERLAP_SECONDS = 7 * 24 * 60 * 60;
 
 export type KeyOrigin = 'created' | 'auto-generated';
+/** A key's stored status. Past its `expiresAt` a key reads `expired` (KeyView), with no write needed. */
 export type KeyStatus = 'active' | 'expiring' | 'revoked';
 
 export interface KeyRecord {
@@ -36,7 +40,16 @@ export interface KeyRecord {
   name: string;
   origin: KeyOrigin;
   status: KeyStatus;
+  /** When it stops verifying: the end of a rotation's overlap, or an expiry chosen at creation. */
   expiresAt?: string;
+  /** When an active key is due for rotation: created + the account's rotation period. */
+  rotationDueAt?: string;
+  /** When the reminder job must next look at the key (rotation.ts `nextCheck`); absent: never again. */
+  dueAt?: string;
+  /** The last rotation reminder (rotation due, or expiry near) sent for the key. */
+  remindedAt?: string;
+  /** When the job reported the key's expiry (once). */
+  expiryNotifiedAt?: string;
   hint: string;
   /** The secret's public fingerprint (signature.ts), for finding a key by its secret without decrypting. */
   fingerprint?: string;
@@ -53,24 +66,8 @@ export interface KeyRecord {
   lastUsedAt?: string;
 }
 
-/** A key as every API response shows it: metadata only, never ciphertext. */
-export interface KeyView {
-  id: string;
-  integrationId: string;
-  name: string;
-  origin: KeyOrigin;
-  status: KeyStatus;
-  expiresAt: string | null;
-  hint: string;
-  createdAt: string;
-  createdBy: string;
-  viewable: boolean;
-  viewedAt: string | null;
-  viewedBy: string | null;
-  revokedAt: string | null;
-  revokedBy: string | null;
-  lastUsedAt: string | null;
-}
+/** A key as every API response shows it: metadata only, never ciphertext (shape: response-schemas.ts). */
+export type KeyView = z.infer<typeof R.KeyView>;
 
 export type AuditAction =
   | 'integration.created'
@@ -79,12 +76,15 @@ export type AuditAction =
   | 'key.auto_generated'
   | 'key.revealed'
   | 'key.revoked'
-  | 'key.rotated';
+  | 'key.rotated'
+  | 'key.rotation_reminded'
+  | 'settings.rotation_updated';
 
 export interface AuditEvent {
   id: string;
   accountId: string;
-  integrationId: string;
+  /** Absent only for account-level events (settings). */
+  integrationId?: string;
   keyId?: string;
   action: AuditAction;
   actor: string;
@@ -98,6 +98,7 @@ export interface AuditEvent {
 export interface SigningEntry {
   name: string;
   status: 'active' | 'expiring' | 'revoked';
+  /** Stops verifying at this time (rotation overlap, or an expiry chosen at creation). */
   expiresAt?: string;
   createdAt: string;
   /** Sealed with purpose `signing`. */
@@ -119,7 +120,7 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-export type IntegrationView = Omit<Integration, 'accountId'>;
+export type IntegrationView = z.infer<typeof R.IntegrationView>;
 export type AuditEventView = Omit<AuditEvent, 'accountId'>;
 
 export function toIntegrationView({ accountId: _, ...view }: Integration): IntegrationView {
@@ -130,14 +131,20 @@ export function toAuditEventView({ accountId: _, ...view }: AuditEvent): AuditEv
   return view;
 }
 
-export function toKeyView(key: KeyRecord): KeyView {
+/** The key as shown at `now`: an expiry passed reads `expired`; only an active key shows a rotation due date. */
+export function toKeyView(key: KeyRecord, now: Date): KeyView {
+  const status =
+    key.status !== 'revoked' && key.expiresAt && Date.parse(key.expiresAt) <= now.getTime()
+      ? 'expired'
+      : key.status;
   return {
     id: key.id,
     integrationId: key.integrationId,
     name: key.name,
     origin: key.origin,
-    status: key.status,
+    status,
     expiresAt: key.expiresAt ?? null,
+    rotationDueAt: status === 'active' ? (key.rotationDueAt ?? null) : null,
     hint: key.hint,
     createdAt: key.createdAt,
     createdBy: key.createdBy,

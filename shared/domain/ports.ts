@@ -1,4 +1,5 @@
 import type { AuditEvent, Credential, Integration, KeyRecord, Page, SigningEntry } from './model.js';
+import type { RotationSettings } from './rotation.js';
 
 export type Purpose = 'display' | 'signing';
 
@@ -102,6 +103,8 @@ export interface KeyStore {
     apiKey: string;
     previous: KeyRecord;
     expiresAt: string;
+    /** The old key's next check by the reminder job (its expiry notice), or none. */
+    previousDueAt: string | undefined;
     successor: NewKeyWrite;
     audit: AuditEvent;
     maxUsableKeys: number;
@@ -122,4 +125,21 @@ export interface KeyStore {
   listAudit(accountId: string, integrationId: string, page: PageRequest): Promise<Page<AuditEvent>>;
 
   getCredential(apiKey: string): Promise<Credential | undefined>;
+
+  getRotationSettings(accountId: string): Promise<RotationSettings | undefined>;
+  /** Stores the account's rotation policy with its audit event, in one write. */
+  putRotationSettings(input: {
+    accountId: string;
+    settings: Required<RotationSettings>;
+    audit: AuditEvent;
+  }): Promise<void>;
+  /**
+   * Recomputes every key of the account's rotation due date and place in the due index with `plan`
+   * (undefined: leave the key as it is), each unless the key changed since it was read. Returns how many
+   * it rewrote.
+   */
+  reindexKeys(
+    accountId: string,
+    plan: (key: KeyRecord) => Pick<KeyRecord, 'rotationDueAt' | 'dueAt'> | undefined,
+  ): Promise<number>;
 }

@@ -23,6 +23,7 @@ import type {
   PageRequest,
   Purpose,
 } from './ports.js';
+import { addDays, nextCheck, ROTATION_LIMITS, type RotationSettings } from './rotation.js';
 import { generateSecret, secretHint } from './secret.js';
 import { fingerprint } from './signature.js';
 
@@ -31,22 +32,25 @@ export interface ServiceDeps {
   envelope: Envelope;
   clock: Clock;
   maxUsableKeys: number;
+  /** The rotation period of an account that has not set its own (the deploy's `rotationPeriodDays`). */
+  defaultRotationPeriodDays: number;
 }
 
-export type ReadDeps = Pick<ServiceDeps, 'store'>;
+export type ReadDeps = Pick<ServiceDeps, 'store' | 'clock'>;
+export type SettingsDeps = Pick<ServiceDeps, 'store' | 'clock' | 'defaultRotationPeriodDays'>;
 
 function auditEvent(
   actor: Actor,
   at: Date,
   action: AuditAction,
-  integrationId: string,
+  integrationId: string | undefined,
   keyId?: string,
   details?: AuditEvent['details'],
 ): AuditEvent {
   return {
     id: newEventId(at),
     accountId: actor.accountId,
-    integrationId,
+    ...(integrationId === undefined ? {} : { integrationId }),
     keyId,
     action,
     actor: actor.userId,
@@ -81,8 +85,10 @@ async function mintKey(
   integrationId: string,
   name: string,
   origin: KeyOrigin,
+  policy: { settings: RotationSettings; expiresInDays?: number },
 ): Promise<{ write: NewKeyWrite; secret: string }> {
   const secret = generateSecret();
+  const expiresAt = policy.expiresInDays === undefined ? undefined : addDays(at, policy.expiresInDays);
   const key: KeyRecord = {
     id: newKeyId(at),
     accountId: actor.accountId,
@@ -90,11 +96,14 @@ async function mintKey(
     name,
     origin,
     status: 'active',
+    ...(expiresAt === undefined ? {} : { expiresAt }),
+    rotationDueAt: addDays(at, policy.settings.rotationPeriodDays),
     hint: secretHint(secret),
     fingerprint: fingerprint(secret),
     createdAt: at.toISOString(),
     createdBy: actor.userId,
   };
+  key.dueAt = nextCheck(key, at, policy.settings.reminderIntervalDays);
   const [signing, display] = await Promise.all([
     seal(deps.envelope, secret, contextFor(key, 'signing')),
     origin === 'auto-generated' ? seal(deps.envelope, secret, contextFor(key, 'display')) : undefined,
@@ -105,8 +114,17 @@ async function mintKey(
     secret,
     write: {
       key,
-      signing: { name, status: 'active', createdAt: key.createdAt, signing },
-      audit: auditEvent(actor, at, action, integrationId, key.id, { name }),
+      signing: {
+        name,
+        status: 'active',
+        ...(expiresAt === undefined ? {} : { expiresAt }),
+        createdAt: key.createdAt,
+        signing,
+      },
+      audit: auditEvent(actor, at, action, integrationId, key.id, {
+        name,
+        ...(expiresAt === undefined ? {} : { expiresAt }),
+      }),
     },
   };
 }
@@ -132,14 +150,17 @@ export async function createIntegration(
     name: input.name,
     legacySignatures: integration.legacySignatures,
   });
+  const settings = await rotationSettings(deps, actor);
   // The auto-generated key's secret is not returned here: it waits, sealed, for its one reveal.
-  const { write } = await mintKey(deps, actor, at, integration.id, 'Auto-generated key', 'auto-generated');
+  const { write } = await mintKey(deps, actor, at, integration.id, 'Auto-generated key', 'auto-generated', {
+    settings,
+  });
   await deps.store.createIntegration({ integration, firstKey: write, audit });
-  return { integration, key: toKeyView(write.key) };
+  return { integration, key: toKeyView(write.key, at) };
 }
 
 export async function getIntegration(
-  deps: ReadDeps,
+  deps: Pick<ReadDeps, 'store'>,
   actor: Actor,
   integrationId: string,
 ): Promise<Integration> {
@@ -149,7 +170,7 @@ export async function getIntegration(
 }
 
 export function listIntegrations(
-  deps: ReadDeps,
+  deps: Pick<ReadDeps, 'store'>,
   actor: Actor,
   page: PageRequest,
 ): Promise<Page<Integration>> {
@@ -160,20 +181,26 @@ export async function createKey(
   deps: ServiceDeps,
   actor: Actor,
   integrationId: string,
-  input: { name: string },
+  input: { name: string; expiresInDays?: number },
 ): Promise<{ key: KeyView; secret: string }> {
   requireAdmin(actor);
-  const integration = await getIntegration(deps, actor, integrationId);
+  const [integration, settings] = await Promise.all([
+    getIntegration(deps, actor, integrationId),
+    rotationSettings(deps, actor),
+  ]);
   const at = deps.clock.now();
-  const { write, secret } = await mintKey(deps, actor, at, integration.id, input.name, 'created');
+  const { write, secret } = await mintKey(deps, actor, at, integration.id, input.name, 'created', {
+    settings,
+    expiresInDays: input.expiresInDays,
+  });
   await addWithinCap(deps, integration.apiKey, actor.accountId, () =>
     deps.store.addKey({ ...write, apiKey: integration.apiKey, maxUsableKeys: deps.maxUsableKeys }),
   );
-  return { key: toKeyView(write.key), secret };
+  return { key: toKeyView(write.key, at), secret };
 }
 
 async function getKey(
-  deps: ReadDeps,
+  deps: Pick<ReadDeps, 'store'>,
   actor: Actor,
   integrationId: string,
   keyId: string,
@@ -188,7 +215,8 @@ export async function listKeys(deps: ReadDeps, actor: Actor, integrationId: stri
   // Every integration keeps at least its auto-generated key (revoked keys stay listed), so no keys
   // means no such integration in this account: one query instead of a read and a query.
   if (keys.length === 0) throw new NotFoundError('integration', integrationId);
-  return keys.map(toKeyView);
+  const now = deps.clock.now();
+  return keys.map((key) => toKeyView(key, now));
 }
 
 function notViewable(key: KeyRecord): KeyNoLongerViewableError {
@@ -226,7 +254,7 @@ export async function revealKey(
     if (outcome.status === 'not-viewable') throw notViewable(outcome.key);
     const { displayCiphertext: _, ...revealed } = key;
     return {
-      key: toKeyView({ ...revealed, viewedAt: at.toISOString(), viewedBy: actor.userId }),
+      key: toKeyView({ ...revealed, viewedAt: at.toISOString(), viewedBy: actor.userId }, at),
       secret: plaintext.toString('utf8'),
     };
   } finally {
@@ -243,8 +271,8 @@ export async function revokeKey(
   requireAdmin(actor);
   const integration = await getIntegration(deps, actor, integrationId);
   const key = await getKey(deps, actor, integrationId, keyId);
-  if (key.status === 'revoked') return toKeyView(key);
   const at = deps.clock.now();
+  if (key.status === 'revoked') return toKeyView(key, at);
   const outcome = await deps.store.revokeKey({
     key,
     apiKey: integration.apiKey,
@@ -252,7 +280,7 @@ export async function revokeKey(
     revokedAt: at.toISOString(),
     audit: auditEvent(actor, at, 'key.revoked', integrationId, key.id, { name: key.name }),
   });
-  return toKeyView(outcome.key);
+  return toKeyView(outcome.key, at);
 }
 
 /** Renames an integration or changes whether it accepts legacy (untimestamped) signatures; audited. */
@@ -304,19 +332,29 @@ export async function rotateKey(
   actor: Actor,
   integrationId: string,
   keyId: string,
-  input: { name?: string; overlapSeconds?: number },
+  input: { name?: string; overlapSeconds?: number; expiresInDays?: number },
 ): Promise<{ key: KeyView; secret: string; previous: KeyView }> {
   requireAdmin(actor);
-  const integration = await getIntegration(deps, actor, integrationId);
-  const previous = await getKey(deps, actor, integrationId, keyId);
-  if (previous.status !== 'active') {
+  const [integration, previous, settings] = await Promise.all([
+    getIntegration(deps, actor, integrationId),
+    getKey(deps, actor, integrationId, keyId),
+    rotationSettings(deps, actor),
+  ]);
+  const at = deps.clock.now();
+  if (toKeyView(previous, at).status !== 'active') {
     throw keyNotActive();
   }
-  const at = deps.clock.now();
   const overlap = input.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS;
-  const expiresAt = new Date(at.getTime() + overlap * 1000).toISOString();
+  const overlapEnd = new Date(at.getTime() + overlap * 1000).toISOString();
+  // A key that already expires sooner (chosen at its creation) keeps that earlier end.
+  const expiresAt = previous.expiresAt && previous.expiresAt < overlapEnd ? previous.expiresAt : overlapEnd;
+  const expiring = { ...previous, status: 'expiring' as const, expiresAt };
+  const previousDueAt = nextCheck(expiring, at, settings.reminderIntervalDays);
   const name = input.name ?? `${previous.name} (rotated)`.slice(0, 100);
-  const { write, secret } = await mintKey(deps, actor, at, integrationId, name, 'created');
+  const { write, secret } = await mintKey(deps, actor, at, integrationId, name, 'created', {
+    settings,
+    expiresInDays: input.expiresInDays,
+  });
   const audit = auditEvent(actor, at, 'key.rotated', integrationId, previous.id, {
     successor: write.key.id,
     expiresAt,
@@ -326,24 +364,74 @@ export async function rotateKey(
       apiKey: integration.apiKey,
       previous,
       expiresAt,
+      previousDueAt,
       successor: write,
       audit,
       maxUsableKeys: deps.maxUsableKeys,
     }),
   );
   return {
-    key: toKeyView(write.key),
+    key: toKeyView(write.key, at),
     secret,
-    previous: toKeyView({ ...previous, status: 'expiring', expiresAt }),
+    previous: toKeyView(expiring, at),
   };
 }
 
 export async function listAudit(
-  deps: ReadDeps,
+  deps: Pick<ReadDeps, 'store'>,
   actor: Actor,
   integrationId: string,
   page: PageRequest,
 ): Promise<Page<AuditEvent>> {
   await getIntegration(deps, actor, integrationId);
   return deps.store.listAudit(actor.accountId, integrationId, page);
+}
+
+/** The account's rotation policy: its own, or the deploy's defaults. */
+export async function rotationSettings(
+  deps: Pick<SettingsDeps, 'store' | 'defaultRotationPeriodDays'>,
+  actor: Actor,
+): Promise<RotationSettings> {
+  const stored = await deps.store.getRotationSettings(actor.accountId);
+  return {
+    rotationPeriodDays: stored?.rotationPeriodDays ?? deps.defaultRotationPeriodDays,
+    reminderIntervalDays: stored?.reminderIntervalDays ?? ROTATION_LIMITS.reminderIntervalDays.fallback,
+    ...(stored?.updatedAt ? { updatedAt: stored.updatedAt, updatedBy: stored.updatedBy } : {}),
+  };
+}
+
+/**
+ * Sets the account's rotation policy (audited), then moves every key's rotation due date and place in
+ * the due index to match it, so the reminder job finds keys due under the new period.
+ */
+export async function updateRotationSettings(
+  deps: SettingsDeps,
+  actor: Actor,
+  changes: { rotationPeriodDays?: number; reminderIntervalDays?: number },
+): Promise<RotationSettings> {
+  requireAdmin(actor);
+  const current = await rotationSettings(deps, actor);
+  const at = deps.clock.now();
+  const settings = {
+    rotationPeriodDays: changes.rotationPeriodDays ?? current.rotationPeriodDays,
+    reminderIntervalDays: changes.reminderIntervalDays ?? current.reminderIntervalDays,
+    updatedAt: at.toISOString(),
+    updatedBy: actor.userId,
+  };
+  await deps.store.putRotationSettings({
+    accountId: actor.accountId,
+    settings,
+    audit: auditEvent(actor, at, 'settings.rotation_updated', undefined, undefined, {
+      rotationPeriodDays: settings.rotationPeriodDays,
+      reminderIntervalDays: settings.reminderIntervalDays,
+    }),
+  });
+  await deps.store.reindexKeys(actor.accountId, (key) => {
+    if (key.status === 'revoked') return undefined;
+    const rotationDueAt =
+      key.status === 'active' ? addDays(key.createdAt, settings.rotationPeriodDays) : undefined;
+    const next = { ...key, rotationDueAt };
+    return { rotationDueAt, dueAt: nextCheck(next, at, settings.reminderIntervalDays) };
+  });
+  return settings;
 }

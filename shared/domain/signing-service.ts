@@ -41,7 +41,8 @@ export const FAILURE_MESSAGES: Record<VerifyFailure, string> = {
     'The signature matches no usable key of this integration. Sign "<timestamp>\\n<METHOD>\\n<path?query>\\n<raw body>" (or, with legacy signatures, the raw body bytes) with HMAC-SHA256 and send lowercase hex.',
   reserved_body:
     'In the legacy form a body must not begin with "msg_" (webhook content starts so); use the timestamped form.',
-  key_expired: 'The signature was made with a key that expired after a rotation. Sign with its successor.',
+  key_expired:
+    'The signature was made with a key that has expired (after a rotation, or at the expiry it was created with). Sign with a current key.',
   unavailable: 'Signature verification is briefly unavailable. Retry the request.',
 };
 
@@ -72,10 +73,10 @@ export interface SigningDeps {
   onUsageError?: (error: unknown) => void;
 }
 
+/** Active or expiring, and before its expiry (a rotation's overlap end, or one chosen at creation). */
 function isUsable(entry: SigningEntry, now: number): boolean {
-  return (
-    entry.status === 'active' || (entry.status === 'expiring' && Date.parse(entry.expiresAt ?? '') > now)
-  );
+  if (entry.status !== 'active' && entry.status !== 'expiring') return false;
+  return entry.expiresAt === undefined || Date.parse(entry.expiresAt) > now;
 }
 
 const fail = (reason: VerifyFailure): VerifyResult => ({

@@ -20,8 +20,9 @@ export const KeyView = z.object({
   integrationId: z.string(),
   name: z.string(),
   origin: z.enum(['created', 'auto-generated']),
-  status: z.enum(['active', 'expiring', 'revoked']),
+  status: z.enum(['active', 'expiring', 'expired', 'revoked']),
   expiresAt: NullableTimestamp,
+  rotationDueAt: NullableTimestamp,
   hint: z.string(),
   createdAt: Timestamp,
   createdBy: z.string(),
@@ -49,15 +50,18 @@ export const KeyList = z.object({ items: z.array(KeyView) });
 
 export const AuditEventView = z.object({
   id: z.string(),
-  integrationId: z.string(),
+  integrationId: z.optional(z.string()),
   keyId: z.optional(z.string()),
   action: z.enum([
     'integration.created',
+    'integration.updated',
     'key.created',
     'key.auto_generated',
     'key.revealed',
     'key.revoked',
     'key.rotated',
+    'key.rotation_reminded',
+    'settings.rotation_updated',
   ]),
   actor: z.string(),
   at: Timestamp,
@@ -82,6 +86,13 @@ export const SignatureCheckResponse = z.object({
 
 export const ErrorResponse = z.object({
   error: z.object({ code: z.string(), message: z.string() }),
+});
+
+export const RotationSettings = z.object({
+  rotationPeriodDays: z.int(),
+  reminderIntervalDays: z.int(),
+  updatedAt: NullableTimestamp,
+  updatedBy: z.nullable(z.string()),
 });
 
 export const Health = z.object({ status: z.literal('ok') });

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { ID_PATTERNS } from '../domain/ids.js';
 import { MAX_OVERLAP_SECONDS } from '../domain/model.js';
+import { ROTATION_LIMITS } from '../domain/rotation.js';
 import { WEBHOOK_ID } from '../domain/signature.js';
 
 // Each schema is built inside a pure-annotated call, so a handler's bundle drops the schemas it does not
@@ -53,7 +54,27 @@ export const UpdateIntegrationBody = /* @__PURE__ */ (() =>
       }),
     ))();
 
-export const CreateKeyBody = /* @__PURE__ */ (() => z.object({ name: name('name') }))();
+const days = (field: string, { min, max }: { min: number; max: number }) =>
+  z
+    .int(`${field} must be a whole number of days`)
+    .check(z.gte(min, `${field} must be at least ${min}`), z.lte(max, `${field} must be at most ${max}`));
+
+const expiresInDays = () => z.optional(days('expiresInDays', ROTATION_LIMITS.expiresInDays));
+
+export const CreateKeyBody = /* @__PURE__ */ (() =>
+  z.object({ name: name('name'), expiresInDays: expiresInDays() }))();
+
+export const RotationSettingsBody = /* @__PURE__ */ (() =>
+  z
+    .object({
+      rotationPeriodDays: z.optional(days('rotationPeriodDays', ROTATION_LIMITS.rotationPeriodDays)),
+      reminderIntervalDays: z.optional(days('reminderIntervalDays', ROTATION_LIMITS.reminderIntervalDays)),
+    })
+    .check(
+      z.refine((body) => body.rotationPeriodDays !== undefined || body.reminderIntervalDays !== undefined, {
+        message: 'send rotationPeriodDays, reminderIntervalDays or both',
+      }),
+    ))();
 
 export const RotateKeyBody = /* @__PURE__ */ (() =>
   z.object({
@@ -66,6 +87,7 @@ export const RotateKeyBody = /* @__PURE__ */ (() =>
           z.lte(MAX_OVERLAP_SECONDS, 'overlapSeconds must be at most 7 days'),
         ),
     ),
+    expiresInDays: expiresInDays(),
   }))();
 
 export const VerifySignatureInput = /* @__PURE__ */ (() =>

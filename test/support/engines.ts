@@ -30,7 +30,13 @@ export async function connectedEngines() {
   });
   const store = createDynamoStore({ client, tableName });
   const envelope = createKmsEnvelope({ client: kmsClient, keyId: kms.keyArn });
-  const deps: ServiceDeps = { store, envelope, clock: systemClock, maxUsableKeys: 10 };
+  const deps: ServiceDeps = {
+    store,
+    envelope,
+    clock: systemClock,
+    maxUsableKeys: 10,
+    defaultRotationPeriodDays: 90,
+  };
   // A token issuer of the test's own, whose keys the handlers are told to trust (stubFunctionEnv).
   const issuer = await localIssuer(await newLocalKey());
   return {

@@ -55,6 +55,7 @@ const rotate = () =>
     apiKey: 'ak_x',
     previous: key,
     expiresAt: audit.at,
+    previousDueAt: undefined,
     successor: { key: { ...key, id: 'key_01M8STXNSD4ZY5FGN1KN4W6R3H' }, signing, audit },
     audit,
     maxUsableKeys: 10,

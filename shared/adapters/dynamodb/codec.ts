@@ -1,7 +1,8 @@
 import { IntegrityError } from '../../domain/errors.js';
 import type { AuditEvent, Credential, KeyRecord, SigningEntry } from '../../domain/model.js';
+import { dayOf } from '../../domain/rotation.js';
 import { packSealed, unpackSealed } from '../kms-envelope.js';
-import { AUDIT_ATTRIBUTE, TABLE } from './table.js';
+import { AUDIT_ATTRIBUTE, TABLE, TableKeys } from './table.js';
 
 /**
  * Items as stored, and back. Audit events live in the item they concern, in a map attribute `audit`
@@ -21,6 +22,8 @@ const INTERNAL_ATTRIBUTES = [
   'type',
   TABLE.gsi1.partitionKey,
   TABLE.gsi1.sortKey,
+  TABLE.gsi2.partitionKey,
+  TABLE.gsi2.sortKey,
   AUDIT_ATTRIBUTE,
 ] as const;
 
@@ -64,15 +67,36 @@ export function storedEvent({ accountId: _a, integrationId: _i, id: _id, ...rest
   return rest;
 }
 
+/** A key item's place in the due index (table.ts gsi2), from its `dueAt`; none when it has none. */
+export const dueIndex = (dueAt: string | undefined): Item =>
+  dueAt === undefined
+    ? {}
+    : { [TABLE.gsi2.partitionKey]: TableKeys.due(dayOf(dueAt)), [TABLE.gsi2.sortKey]: dueAt };
+
+/**
+ * The same inside an update expression: SET clauses and values for a new `dueAt`, or the REMOVE
+ * clause that takes the key out of the index.
+ */
+export function dueUpdate(dueAt: string | undefined): { set: string[]; remove: string[]; values: Item } {
+  if (dueAt === undefined)
+    return { set: [], remove: ['dueAt', TABLE.gsi2.partitionKey, TABLE.gsi2.sortKey], values: {} };
+  return {
+    set: ['dueAt = :dueAt', `${TABLE.gsi2.partitionKey} = :dueDay`, `${TABLE.gsi2.sortKey} = :dueAt`],
+    remove: [],
+    values: { ':dueAt': dueAt, ':dueDay': TableKeys.due(dayOf(dueAt)) },
+  };
+}
+
 /** Adds one event to an item's audit map inside an update expression, with eventNames/eventValues. */
 export const ADD_EVENT = '#audit.#eventId = :event';
 export const eventNames = (event: AuditEvent) => ({ '#audit': AUDIT_ATTRIBUTE, '#eventId': event.id });
 export const eventValues = (event: AuditEvent) => ({ ':event': storedEvent(event) });
 
-export function eventsOf(item: Item | undefined, accountId: string, integrationId: string): AuditEvent[] {
+export function eventsOf(item: Item | undefined, accountId: string, integrationId?: string): AuditEvent[] {
   const map = item?.[AUDIT_ATTRIBUTE];
   if (!map || typeof map !== 'object') return [];
   return Object.entries(map as Record<string, Item>).map(
-    ([id, stored]) => ({ ...stored, id, accountId, integrationId }) as AuditEvent,
+    ([id, stored]) =>
+      ({ ...stored, id, accountId, ...(integrationId === undefined ? {} : { integrationId }) }) as AuditEvent,
   );
 }

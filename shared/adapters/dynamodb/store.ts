@@ -2,6 +2,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   type GetCommandInput,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
@@ -11,11 +12,15 @@ import { keyNotActive, OutcomeUnknownError, RetryableError, tooManyKeys } from '
 import { ID_PATTERNS } from '../../domain/ids.js';
 import type { Credential, Integration, KeyRecord, Page } from '../../domain/model.js';
 import type { KeyStore, RevealOutcome, RevokeOutcome } from '../../domain/ports.js';
-import { deadlineSignal, remainingMs } from '../../runtime/deadline.js';
+import type { RotationSettings } from '../../domain/rotation.js';
+import { remainingMs } from '../../runtime/deadline.js';
 import { packSealed } from '../kms-envelope.js';
+import { tableCalls } from './calls.js';
 import {
   ADD_EVENT,
   credentialOf,
+  dueIndex,
+  dueUpdate,
   eventNames,
   eventsOf,
   eventValues,
@@ -42,40 +47,12 @@ export interface DynamoStoreOptions {
  */
 export const READBACK_RESERVE_MS = 600;
 
-type Command = GetCommand | QueryCommand | UpdateCommand | TransactWriteCommand;
-
 export function createDynamoStore({
   client,
   tableName,
   revealConflictRetries = 3,
 }: DynamoStoreOptions): KeyStore {
-  /** Every call carries the request's deadline (less `reserveMs`) as its abort signal. */
-  function call<C extends Command>(command: C, reserveMs = 0) {
-    // The document client's send is overloaded per command; its output type follows the command's.
-    return client.send(command as never, { abortSignal: deadlineSignal(reserveMs) }) as unknown as Promise<
-      C extends GetCommand
-        ? { Item?: Item }
-        : C extends QueryCommand
-          ? { Items?: Item[]; LastEvaluatedKey?: Item }
-          : { Attributes?: Item }
-    >;
-  }
-
-  /** What leaves the adapter: throttling, timeouts and 5xx as a 503 that says a retry is safe. */
-  function failure(error: unknown): unknown {
-    scrub(error);
-    if (isTransient(error) && !isConditionFailure(error)) return new RetryableError();
-    return error;
-  }
-
-  async function send<C extends Command>(command: C) {
-    try {
-      return await call(command);
-    } catch (error) {
-      throw failure(error);
-    }
-  }
-
+  const { call, send, failure, conditional } = tableCalls(client);
   const get = (input: GetCommandInput) => send(new GetCommand(input));
   const transact = (input: TransactWriteCommandInput) => send(new TransactWriteCommand(input));
   const put = (item: Item) => ({
@@ -86,12 +63,17 @@ export function createDynamoStore({
     sk: TableKeys.key(key.integrationId, key.id),
     type: 'key',
     ...key,
+    ...dueIndex(key.dueAt),
     ...(key.displayCiphertext === undefined ? {} : { displayCiphertext: packSealed(key.displayCiphertext) }),
     [AUDIT_ATTRIBUTE]: { [event.id]: storedEvent(event) },
   });
   const keyAddress = (key: Pick<KeyRecord, 'accountId' | 'integrationId' | 'id'>) => ({
     pk: TableKeys.account(key.accountId),
     sk: TableKeys.key(key.integrationId, key.id),
+  });
+  const settingsAddress = (accountId: string) => ({
+    pk: TableKeys.account(accountId),
+    sk: TableKeys.rotationSettings,
   });
   const credentialAddress = (apiKey: string) => ({
     pk: TableKeys.credential(apiKey),
@@ -328,7 +310,7 @@ export function createDynamoStore({
                 Update: {
                   TableName: tableName,
                   Key: keyAddress(key),
-                  UpdateExpression: `SET #status = :revoked, revokedAt = :revokedAt, revokedBy = :revokedBy, ${ADD_EVENT} REMOVE displayCiphertext`,
+                  UpdateExpression: `SET #status = :revoked, revokedAt = :revokedAt, revokedBy = :revokedBy, ${ADD_EVENT} REMOVE displayCiphertext, ${dueUpdate(undefined).remove.join(', ')}`,
                   ConditionExpression: 'attribute_exists(pk) AND #status <> :revoked',
                   ExpressionAttributeNames: { '#status': 'status', ...eventNames(audit) },
                   ExpressionAttributeValues: {
@@ -356,7 +338,7 @@ export function createDynamoStore({
         }
         throw failure(error);
       }
-      const { displayCiphertext: _, ...rest } = key;
+      const { displayCiphertext: _, dueAt: _due, ...rest } = key;
       return { status: 'revoked', key: { ...rest, status: 'revoked', revokedAt, revokedBy } };
     },
 
@@ -380,7 +362,8 @@ export function createDynamoStore({
       return { items, nextCursor: events.length > limit && last ? encodeCursor(last.id) : null };
     },
 
-    async rotateKey({ apiKey, previous, expiresAt, successor, audit, maxUsableKeys }) {
+    async rotateKey({ apiKey, previous, expiresAt, previousDueAt, successor, audit, maxUsableKeys }) {
+      const due = dueUpdate(previousDueAt);
       try {
         await call(
           new TransactWriteCommand({
@@ -390,13 +373,17 @@ export function createDynamoStore({
                 Update: {
                   TableName: tableName,
                   Key: keyAddress(previous),
-                  UpdateExpression: `SET #status = :expiring, expiresAt = :expiresAt, ${ADD_EVENT}`,
+                  UpdateExpression: [
+                    `SET ${['#status = :expiring', 'expiresAt = :expiresAt', ADD_EVENT, ...due.set].join(', ')}`,
+                    ...(due.remove.length ? [`REMOVE ${due.remove.join(', ')}`] : []),
+                  ].join(' '),
                   ConditionExpression: '#status = :active',
                   ExpressionAttributeNames: { '#status': 'status', ...eventNames(audit) },
                   ExpressionAttributeValues: {
                     ':expiring': 'expiring',
                     ':active': 'active',
                     ':expiresAt': expiresAt,
+                    ...due.values,
                     ...eventValues(audit),
                   },
                 },
@@ -439,24 +426,17 @@ export function createDynamoStore({
       return { accountId: item.accountId, apiKey: item.apiKey };
     },
 
-    async recordKeyUse({ accountId, integrationId, keyId, at, notBefore }) {
-      try {
-        await call(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: keyAddress({ accountId, integrationId, id: keyId }),
-            UpdateExpression: 'SET lastUsedAt = :at',
-            ConditionExpression:
-              'attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt < :notBefore)',
-            ExpressionAttributeValues: { ':at': at, ':notBefore': notBefore },
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw failure(error);
-      }
-    },
+    recordKeyUse: ({ accountId, integrationId, keyId, at, notBefore }) =>
+      conditional(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: keyAddress({ accountId, integrationId, id: keyId }),
+          UpdateExpression: 'SET lastUsedAt = :at',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt < :notBefore)',
+          ExpressionAttributeValues: { ':at': at, ':notBefore': notBefore },
+        }),
+      ),
 
     async updateIntegration({ integration, changes, updatedAt, updatedBy, audit }) {
       const set: string[] = ['updatedAt = :updatedAt', 'updatedBy = :updatedBy', ADD_EVENT];
@@ -511,7 +491,7 @@ export function createDynamoStore({
       });
       if (!item || item.accountId !== accountId) return 0;
       const expired = Object.entries(credentialOf(item).keys)
-        .filter(([, entry]) => entry.status === 'expiring' && (entry.expiresAt ?? '') <= now)
+        .filter(([, entry]) => entry.expiresAt !== undefined && entry.expiresAt <= now)
         .map(([keyId]) => keyId);
       if (expired.length === 0) return 0;
       const names = Object.fromEntries(expired.map((keyId, i) => [`#e${i}`, keyId]));
@@ -524,10 +504,10 @@ export function createDynamoStore({
             // Only entries that are still expired: a concurrent change wins, and nothing usable is dropped.
             ConditionExpression: [
               'accountId = :account',
-              ...expired.map((_, i) => `#keys.#e${i}.#status = :expiring AND #keys.#e${i}.expiresAt <= :now`),
+              ...expired.map((_, i) => `#keys.#e${i}.expiresAt <= :now`),
             ].join(' AND '),
-            ExpressionAttributeNames: { '#keys': 'keys', '#status': 'status', ...names },
-            ExpressionAttributeValues: { ':account': accountId, ':expiring': 'expiring', ':now': now },
+            ExpressionAttributeNames: { '#keys': 'keys', ...names },
+            ExpressionAttributeValues: { ':account': accountId, ':now': now },
           }),
         );
       } catch (error) {
@@ -535,6 +515,90 @@ export function createDynamoStore({
         throw failure(error);
       }
       return expired.length;
+    },
+
+    async getRotationSettings(accountId) {
+      const { Item: item } = await get({ TableName: tableName, Key: settingsAddress(accountId) });
+      return item ? strip<RotationSettings>(item) : undefined;
+    },
+
+    async putRotationSettings({ accountId, settings, audit }) {
+      const fields = {
+        rotationPeriodDays: settings.rotationPeriodDays,
+        reminderIntervalDays: settings.reminderIntervalDays,
+        updatedAt: settings.updatedAt,
+        updatedBy: settings.updatedBy,
+      };
+      // One write either way, the audit event inside it: update the item, or create it the first time
+      // (a map entry can only be added to a map that exists). A concurrent first write makes one retry.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const updated = await conditional(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: settingsAddress(accountId),
+            UpdateExpression: `SET ${Object.keys(fields)
+              .map((name) => `${name} = :${name}`)
+              .join(', ')}, ${ADD_EVENT}`,
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: eventNames(audit),
+            ExpressionAttributeValues: {
+              ...Object.fromEntries(Object.entries(fields).map(([name, value]) => [`:${name}`, value])),
+              ...eventValues(audit),
+            },
+          }),
+        );
+        if (updated) return;
+        const created = await conditional(
+          new PutCommand({
+            TableName: tableName,
+            Item: {
+              ...settingsAddress(accountId),
+              type: 'settings',
+              accountId,
+              ...fields,
+              [AUDIT_ATTRIBUTE]: { [audit.id]: storedEvent(audit) },
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        if (created) return;
+      }
+      throw new RetryableError();
+    },
+
+    async reindexKeys(accountId, plan) {
+      const items = await queryPrefix(TableKeys.account(accountId), TableKeys.anyKeyPrefix);
+      let changed = 0;
+      for (const key of items.map(keyOf)) {
+        const next = plan(key);
+        if (!next || (next.rotationDueAt === key.rotationDueAt && next.dueAt === key.dueAt)) continue;
+        const due = dueUpdate(next.dueAt);
+        const set = [...due.set, ...(next.rotationDueAt ? ['rotationDueAt = :rotationDueAt'] : [])];
+        const remove = [...due.remove, ...(next.rotationDueAt ? [] : ['rotationDueAt'])];
+        // Only if nothing changed the key since it was read (a reminder, a rotation): that change wins.
+        const written = await conditional(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: keyAddress(key),
+            UpdateExpression: [
+              set.length ? `SET ${set.join(', ')}` : '',
+              remove.length ? `REMOVE ${remove.join(', ')}` : '',
+            ].join(' '),
+            ConditionExpression:
+              '#status = :status AND (attribute_not_exists(dueAt) OR dueAt = :seen) AND (attribute_not_exists(remindedAt) OR remindedAt = :reminded)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ...due.values,
+              ...(next.rotationDueAt ? { ':rotationDueAt': next.rotationDueAt } : {}),
+              ':status': key.status,
+              ':seen': key.dueAt ?? '',
+              ':reminded': key.remindedAt ?? '',
+            },
+          }),
+        );
+        if (written) changed++;
+      }
+      return changed;
     },
 
     async getCredential(apiKey): Promise<Credential | undefined> {
