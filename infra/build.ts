@@ -21,6 +21,7 @@ export function buildApp(app: App) {
     description: 'Shared Secret Keys: HTTP API, functions and authorizer',
     table: stateful.table,
     key: stateful.key,
+    topic: stateful.topic,
     config,
   });
   stateless.addStackDependency(stateful);

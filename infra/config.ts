@@ -18,6 +18,13 @@ export interface DeployConfig {
   keyAdminRoleArn?: string;
   /** Opt-in (a trail costs money): alert on a display decrypt by anyone but the reveal role. */
   alertOnForeignDecrypt: boolean;
+  /** The rotation period of an account that has not set its own (PUT /settings/rotation). */
+  rotationPeriodDays: number;
+  /** When the daily reminder runs: the hour (0-23) in `reminderTimeZone` (an IANA name). */
+  reminderHour: number;
+  reminderTimeZone: string;
+  /** The dashboard's URL, named in reminder messages. */
+  dashboardUrl?: string;
 }
 
 function list(value: unknown): string[] {
@@ -54,7 +61,22 @@ export function readConfig(node: Node): DeployConfig {
     keyAdminRoleArn:
       typeof keyAdminRoleArn === 'string' && keyAdminRoleArn !== '' ? keyAdminRoleArn : undefined,
     alertOnForeignDecrypt: [true, 'true'].includes(get('alertOnForeignDecrypt') as never),
+    rotationPeriodDays: int(get('rotationPeriodDays'), 90, 'rotationPeriodDays', 1, 730),
+    reminderHour: int(get('reminderHour'), 9, 'reminderHour', 0, 23),
+    reminderTimeZone: typeof get('reminderTimeZone') === 'string' ? String(get('reminderTimeZone')) : 'UTC',
+    dashboardUrl:
+      typeof get('dashboardUrl') === 'string' && get('dashboardUrl') !== ''
+        ? String(get('dashboardUrl'))
+        : undefined,
   };
+  if (!/^[A-Za-z]+(?:\/[A-Za-z0-9_+-]+){0,2}$/.test(config.reminderTimeZone)) {
+    throw new Error(
+      `Context reminderTimeZone must be an IANA time zone like Europe/Berlin; got ${config.reminderTimeZone}`,
+    );
+  }
+  if (config.dashboardUrl && !config.dashboardUrl.startsWith('https://')) {
+    throw new Error('Context dashboardUrl must be an https:// URL');
+  }
   if (
     config.keyAdminRoleArn &&
     !/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(config.keyAdminRoleArn)

@@ -1,14 +1,14 @@
 import { join } from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { GSI1 } from '../shared/adapters/dynamodb/table.js';
-import { type Access, FUNCTION_TIMEOUT_SECONDS, memoryOf, usesKms } from '../shared/routes.js';
+import { type Access, memoryOf, timeoutOf, usesKms } from '../shared/routes.js';
 import { BUNDLE } from './bundling.js';
 import { serviceRoleName } from './names.js';
 import { ROOT } from './paths.js';
@@ -20,8 +20,11 @@ export interface ServiceFunctionProps {
   description: string;
   access: Access;
   memoryMb?: number;
+  timeoutSeconds?: number;
   table: ITableV2;
   key: IKey;
+  /** The notification topic, for a function whose access includes snsPublish. */
+  topic?: ITopic;
   logRetention: RetentionDays;
   reservedConcurrency?: number;
   environment?: Record<string, string>;
@@ -62,7 +65,7 @@ export class ServiceFunction extends Construct {
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: memoryOf(props),
-      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS),
+      timeout: Duration.seconds(timeoutOf(props)),
       role: this.role,
       logGroup,
       loggingFormat: LoggingFormat.JSON,
@@ -97,6 +100,7 @@ export class ServiceFunction extends Construct {
     if (kms) {
       bindKey(this.role, props.key, props.access);
     }
+    bindNotifications(this.role, props.access, props.topic);
   }
 }
 
@@ -104,7 +108,7 @@ export class ServiceFunction extends Construct {
 export function bindTable(role: Role, table: ITableV2, access: Access) {
   if (access.dynamodb.length === 0) return;
   const resources = [table.tableArn];
-  if (access.dynamodbIndex) resources.push(`${table.tableArn}/index/${GSI1}`);
+  if (access.dynamodbIndex) resources.push(`${table.tableArn}/index/${access.dynamodbIndex}`);
   role.addToPolicy(new PolicyStatement({ sid: 'TableAccess', actions: [...access.dynamodb], resources }));
 }
 
@@ -128,6 +132,44 @@ export function bindKey(role: Role, key: IKey, access: Access) {
           StringEquals: { 'kms:EncryptionContext:purpose': purposes },
           'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': CONTEXT_KEYS },
         },
+      }),
+    );
+  }
+}
+
+/**
+ * SNS and EventBridge: publish to the one topic, put events on the default bus. The topic is encrypted
+ * under its own key, which SNS uses on the publisher's behalf: allowed only through SNS (kms:ViaService),
+ * so the role still cannot decrypt anything itself.
+ */
+export function bindNotifications(role: Role, access: Access, topic?: ITopic) {
+  if (access.snsPublish) {
+    if (!topic) throw new Error('A function that publishes to SNS needs the topic');
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'PublishNotifications',
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+      }),
+    );
+    if (topic.masterKey) {
+      role.addToPolicy(
+        new PolicyStatement({
+          sid: 'EncryptNotificationsThroughSns',
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [topic.masterKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `sns.${Stack.of(role).region}.amazonaws.com` } },
+        }),
+      );
+    }
+  }
+  if (access.eventsPut) {
+    const stack = Stack.of(role);
+    role.addToPolicy(
+      new PolicyStatement({
+        sid: 'PutLifecycleEvents',
+        actions: ['events:PutEvents'],
+        resources: [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
       }),
     );
   }

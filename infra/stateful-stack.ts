@@ -1,6 +1,13 @@
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { ReadWriteType, Trail } from 'aws-cdk-lib/aws-cloudtrail';
-import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  Billing,
+  ProjectionType,
+  StreamViewType,
+  TableEncryptionV2,
+  TableV2,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { type CfnRule, EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
 import { SnsTopic } from 'aws-cdk-lib/aws-events-targets';
 import {
@@ -14,7 +21,7 @@ import { Alias, type CfnKey, Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { TABLE } from '../shared/adapters/dynamodb/table.js';
-import { type Access, internalFunctions, routes } from '../shared/routes.js';
+import { type Access, internalFunctions, jobs, routes } from '../shared/routes.js';
 import { serviceRoleArn } from './names.js';
 
 /** The encryption context every data key carries, all four keys always present. */
@@ -49,7 +56,16 @@ export class StatefulStack extends Stack {
           partitionKey: { name: TABLE.gsi1.partitionKey, type: AttributeType.STRING },
           sortKey: { name: TABLE.gsi1.sortKey, type: AttributeType.STRING },
         },
+        {
+          indexName: TABLE.gsi2.indexName,
+          partitionKey: { name: TABLE.gsi2.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: TABLE.gsi2.sortKey, type: AttributeType.STRING },
+          projectionType: ProjectionType.INCLUDE,
+          nonKeyAttributes: [...TABLE.gsi2.projected],
+        },
       ],
+      // The lifecycle events' outbox: every audited change's own write, in order (functions/publish-lifecycle.ts).
+      dynamoStream: StreamViewType.NEW_AND_OLD_IMAGES,
       timeToLiveAttribute: TABLE.ttlAttribute,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
@@ -209,7 +225,7 @@ export function keyPolicy(keyAdminRoleArn?: string): PolicyDocument {
       }),
     );
   }
-  const functions = [...routes, ...internalFunctions];
+  const functions = [...routes, ...internalFunctions, ...jobs];
   for (const purpose of ['display', 'signing'] as const) {
     for (const [action, allowed] of [
       ['kms:GenerateDataKey', (access: Access) => access.kmsGenerate],

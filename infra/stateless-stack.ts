@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps, TimeZone, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   type CfnStage,
@@ -22,10 +22,17 @@ import {
   UserPoolOperation,
 } from 'aws-cdk-lib/aws-cognito';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { cognitoTriggers, type FunctionSpec, internalFunctions, routes } from '../shared/routes.js';
+import { cognitoTriggers, type FunctionSpec, internalFunctions, jobs, routes } from '../shared/routes.js';
 import type { DeployConfig } from './config.js';
 import { ServiceFunction } from './function.js';
 import { pascal } from './names.js';
@@ -33,6 +40,7 @@ import { pascal } from './names.js';
 export interface StatelessStackProps extends StackProps {
   table: ITableV2;
   key: IKey;
+  topic: ITopic;
   config: DeployConfig;
 }
 
@@ -58,10 +66,12 @@ export class StatelessStack extends Stack {
         access,
         table: props.table,
         key: props.key,
+        topic: props.topic,
         logRetention,
         reservedConcurrency: spec.concurrency ? reserve[spec.concurrency] || undefined : undefined,
         memoryMb: spec.memoryMb,
-        environment,
+        timeoutSeconds: spec.timeoutSeconds,
+        environment: { ROTATION_PERIOD_DAYS: String(config.rotationPeriodDays), ...environment },
       });
       this.functions.set(handler, fn);
       return fn;
@@ -207,6 +217,7 @@ export class StatelessStack extends Stack {
         description: 'Invoke with lambda:InvokeFunction from the platform services that need it',
       });
     }
+    addJobs(this, make, props);
     for (const fn of this.functions.values()) {
       Validations.of(fn.role).acknowledge({
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
@@ -216,6 +227,94 @@ export class StatelessStack extends Stack {
     }
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
+  }
+}
+
+/**
+ * The jobs: the daily rotation reminder on an EventBridge Scheduler schedule (in the deploy's time
+ * zone), and the stream consumer that publishes lifecycle events, with its failures kept in a queue.
+ */
+function addJobs(
+  stack: Stack,
+  make: (spec: FunctionSpec, environment?: Record<string, string>) => ServiceFunction,
+  props: StatelessStackProps,
+) {
+  const { config } = props;
+  const job = (handler: string) => {
+    const spec = jobs.find((candidate) => candidate.handler === handler);
+    if (!spec) throw new Error(`No job ${handler} in the route table`);
+    return spec;
+  };
+  const remind = make(job('remind-rotation'), {
+    TOPIC_ARN: props.topic.topicArn,
+    ...(config.dashboardUrl ? { DASHBOARD_URL: config.dashboardUrl } : {}),
+  });
+  const scheduleQueue = new Queue(stack, 'ReminderScheduleFailures', {
+    enforceSSL: true,
+    encryption: QueueEncryption.SQS_MANAGED,
+    retentionPeriod: Duration.days(14),
+  });
+  const schedulerRole = new Role(stack, 'ReminderSchedulerRole', {
+    assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+      conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+    }),
+    description: 'Shared Secret Keys: invokes the rotation reminder on its schedule',
+  });
+  const [functionId] = (stack.resolve(remind.fn.functionArn) as { 'Fn::GetAtt': [string, string] })[
+    'Fn::GetAtt'
+  ];
+  Validations.of(schedulerRole).acknowledge({
+    id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${functionId}.Arn>:*]`,
+    reason:
+      "LambdaInvoke grants the function's versions and aliases too (function:*); the function has no others.",
+  });
+  new Schedule(stack, 'DailyRotationReminder', {
+    description: 'Shared Secret Keys: the daily rotation reminder',
+    schedule: ScheduleExpression.cron({
+      minute: '0',
+      hour: String(config.reminderHour),
+      timeZone: TimeZone.of(config.reminderTimeZone),
+    }),
+    target: new LambdaInvoke(remind.fn, {
+      role: schedulerRole,
+      input: ScheduleTargetInput.fromObject({ job: 'remind-rotation' }),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(2),
+      deadLetterQueue: scheduleQueue,
+    }),
+  });
+
+  const publish = make(job('publish-lifecycle'));
+  const streamFailures = new Queue(stack, 'LifecycleEventFailures', {
+    enforceSSL: true,
+    encryption: QueueEncryption.SQS_MANAGED,
+    retentionPeriod: Duration.days(14),
+  });
+  publish.fn.addEventSource(
+    new DynamoEventSource(props.table, {
+      startingPosition: StartingPosition.TRIM_HORIZON,
+      batchSize: 25,
+      maxBatchingWindow: Duration.seconds(1),
+      retryAttempts: 10,
+      maxRecordAge: Duration.hours(24),
+      reportBatchItemFailures: true,
+      parallelizationFactor: 1,
+      onFailure: new SqsDlq(streamFailures),
+      // Only items that carry audit events; credential records and usage stamps never reach the function.
+      filters: [
+        FilterCriteria.filter({
+          eventName: ['INSERT', 'MODIFY'],
+          dynamodb: { NewImage: { type: { S: ['integration', 'key', 'settings'] } } },
+        }),
+      ],
+    }),
+  );
+  for (const queue of [scheduleQueue, streamFailures]) {
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue of a job: what lands here is inspected, not redriven to a further queue.',
+    });
   }
 }
 

@@ -1,15 +1,27 @@
 import type * as z from 'zod/mini';
+import { GSI1, GSI2 } from './adapters/dynamodb/table.js';
 import type { Purpose } from './domain/ports.js';
 import * as R from './http/response-schemas.js';
 import * as S from './http/schemas.js';
 
-export type DynamoAction = 'dynamodb:GetItem' | 'dynamodb:Query' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem';
+export type DynamoAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:BatchGetItem'
+  | 'dynamodb:Query'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem';
 
 /** What a function may do, and nothing more; the CDK app turns this into its IAM policy. */
 export interface Access {
   dynamodb: DynamoAction[];
-  /** Whether the function queries the table's GSI (gsi1). */
-  dynamodbIndex?: boolean;
+  /** The table's index the function queries, if any (table.ts). */
+  dynamodbIndex?: typeof GSI1 | typeof GSI2;
+  /** Reads the table's stream (as an event source). */
+  dynamodbStream?: boolean;
+  /** Publishes to the notification topic. */
+  snsPublish?: boolean;
+  /** Puts events on the EventBridge bus. */
+  eventsPut?: boolean;
   /** Which encryption-context purposes the function may create data keys for. */
   kmsGenerate?: Purpose[];
   /** Which purposes the function may decrypt. Only reveal may decrypt `display`. */
@@ -28,6 +40,8 @@ export interface FunctionSpec {
   concurrency?: 'kms-per-request' | 'public';
   /** Lambda memory in MB; DEFAULT_MEMORY_MB unless the function needs more. */
   memoryMb?: number;
+  /** Lambda timeout; FUNCTION_TIMEOUT_SECONDS unless the function is a job that needs longer. */
+  timeoutSeconds?: number;
 }
 
 /**
@@ -38,6 +52,8 @@ export interface FunctionSpec {
 export const DEFAULT_MEMORY_MB = 256;
 export const memoryOf = (spec: Pick<FunctionSpec, 'memoryMb'>) => spec.memoryMb ?? DEFAULT_MEMORY_MB;
 export const usesKms = (access: Access) => Boolean(access.kmsGenerate?.length || access.kmsDecrypt?.length);
+export const timeoutOf = (spec: Pick<FunctionSpec, 'timeoutSeconds'>) =>
+  spec.timeoutSeconds ?? FUNCTION_TIMEOUT_SECONDS;
 
 export interface RouteSpec extends FunctionSpec {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -276,9 +292,31 @@ export const internalFunctions: FunctionSpec[] = [
     summary: '{ accountId, integrationId, payload, id? } → { headers, keyIds } for an outbound webhook',
     access: {
       dynamodb: ['dynamodb:GetItem', 'dynamodb:Query'],
-      dynamodbIndex: true,
+      dynamodbIndex: GSI1,
       kmsDecrypt: ['signing'],
     },
+  },
+];
+
+/** Jobs: run by a schedule or an event source, never by a caller. Neither can decrypt anything. */
+export const jobs: FunctionSpec[] = [
+  {
+    handler: 'remind-rotation',
+    summary:
+      'Daily: names the keys due for rotation, expiring or expired to each account, once per reminder interval',
+    timeoutSeconds: 300,
+    access: {
+      dynamodb: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      dynamodbIndex: GSI2,
+      snsPublish: true,
+      eventsPut: true,
+    },
+  },
+  {
+    handler: 'publish-lifecycle',
+    summary: 'The table stream: every audited change as an EventBridge lifecycle event',
+    timeoutSeconds: 60,
+    access: { dynamodb: [], dynamodbStream: true, eventsPut: true },
   },
 ];
 

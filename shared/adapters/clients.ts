@@ -1,5 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
@@ -41,6 +43,23 @@ export function createKmsClient(options: ClientOptions = {}): KMSClient {
     ...COMMON,
     ...options,
     requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
+  });
+}
+
+/** The notification clients of the jobs (reminders, lifecycle events): endpoints from AWS_ENDPOINT_URL_SNS / _EVENTBRIDGE. */
+export function createSnsClient(options: ClientOptions = {}): SNSClient {
+  return new SNSClient({
+    ...COMMON,
+    ...options,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
+  });
+}
+
+export function createEventBridgeClient(options: ClientOptions = {}): EventBridgeClient {
+  return new EventBridgeClient({
+    ...COMMON,
+    ...options,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
   });
 }
 

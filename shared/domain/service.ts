@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { requireAdmin } from './access.js';
+import { auditEvent } from './audit.js';
 import { ConflictError, KeyNoLongerViewableError, keyNotActive, NotFoundError } from './errors.js';
-import { newApiKey, newEventId, newIntegrationId, newKeyId } from './ids.js';
+import { newApiKey, newIntegrationId, newKeyId } from './ids.js';
 import {
   type Actor,
   type AuditAction,
@@ -38,28 +39,6 @@ export interface ServiceDeps {
 
 export type ReadDeps = Pick<ServiceDeps, 'store' | 'clock'>;
 export type SettingsDeps = Pick<ServiceDeps, 'store' | 'clock' | 'defaultRotationPeriodDays'>;
-
-function auditEvent(
-  actor: Actor,
-  at: Date,
-  action: AuditAction,
-  integrationId: string | undefined,
-  keyId?: string,
-  details?: AuditEvent['details'],
-): AuditEvent {
-  return {
-    id: newEventId(at),
-    accountId: actor.accountId,
-    ...(integrationId === undefined ? {} : { integrationId }),
-    keyId,
-    action,
-    actor: actor.userId,
-    at: at.toISOString(),
-    requestId: actor.requestId,
-    sourceIp: actor.sourceIp,
-    details,
-  };
-}
 
 function contextFor(
   key: Pick<KeyRecord, 'accountId' | 'integrationId' | 'id'>,

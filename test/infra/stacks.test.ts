@@ -7,8 +7,13 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build.js';
+import { pascal } from '../../infra/names.js';
 import { ROOT } from '../../infra/paths.js';
-import { cognitoTriggers, internalFunctions, routes } from '../../shared/routes.js';
+import { TABLE } from '../../shared/adapters/dynamodb/table.js';
+import { cognitoTriggers, internalFunctions, jobs, routes } from '../../shared/routes.js';
+
+/** Every function the stack builds from the route table, Cognito triggers aside. */
+const services = [...routes, ...internalFunctions, ...jobs];
 
 // `new App()` does not read cdk.json: hand the tests the same context `cdk synth` gets.
 const cdkContext = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')).context as Record<
@@ -18,6 +23,7 @@ const cdkContext = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')).cont
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
 type Statement = {
+  Sid?: string;
   Action: string | string[];
   Resource: unknown;
   Condition?: Record<string, Record<string, unknown>>;
@@ -60,9 +66,7 @@ let policies: Record<string, Resource>;
 function statementsOf(handler: string): Statement[] {
   const entry = Object.entries(lambdas).find(([, fn]) =>
     String((fn.Properties.Description as string) ?? '').startsWith(
-      [...routes, ...internalFunctions, ...cognitoTriggers]
-        .find((r) => r.handler === handler)
-        ?.summary.slice(0, 40) ?? '\u0000',
+      [...services, ...cognitoTriggers].find((r) => r.handler === handler)?.summary.slice(0, 40) ?? '\u0000',
     ),
   );
   if (!entry) throw new Error(`no function for ${handler}`);
@@ -80,13 +84,20 @@ beforeAll(() => {
 });
 
 describe('stateful stack', () => {
-  it('the table is on-demand with PITR, deletion protection, TTL, a GSI, encryption, and is retained', () => {
+  it('the table is on-demand with PITR, deletion protection, TTL, its two indexes, a stream, encryption, and is retained', () => {
     app.stateful.hasResource('AWS::DynamoDB::GlobalTable', {
       DeletionPolicy: 'Retain',
       Properties: Match.objectLike({
         BillingMode: 'PAY_PER_REQUEST',
         TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
-        GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'gsi1' })],
+        GlobalSecondaryIndexes: [
+          Match.objectLike({ IndexName: 'gsi1' }),
+          Match.objectLike({
+            IndexName: 'gsi2',
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...TABLE.gsi2.projected] },
+          }),
+        ],
+        StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
         SSESpecification: Match.objectLike({ SSEEnabled: true }),
         Replicas: [
           Match.objectLike({
@@ -221,26 +232,88 @@ describe('stateful stack', () => {
   });
 });
 
+describe('jobs', () => {
+  it('the reminder runs daily at the configured hour and time zone, with retries and a dead-letter queue', () => {
+    const schedules = Object.values(app.stateless.findResources('AWS::Scheduler::Schedule')) as Resource[];
+    expect(schedules).toHaveLength(1);
+    expect(schedules[0]?.Properties).toMatchObject({
+      ScheduleExpression: 'cron(0 9 * * ? *)',
+      ScheduleExpressionTimezone: 'UTC',
+      State: 'ENABLED',
+      Target: {
+        Arn: { 'Fn::GetAtt': [expect.stringMatching(/^RemindRotationFunction/), 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 2 },
+        DeadLetterConfig: { Arn: expect.anything() },
+      },
+    });
+    const other = synth({ reminderHour: '6', reminderTimeZone: 'Europe/Berlin' });
+    other.stateless.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 6 * * ? *)',
+      ScheduleExpressionTimezone: 'Europe/Berlin',
+    });
+  });
+
+  it('the stream consumer reads only audited items, answers per record, and keeps what fails in a queue', () => {
+    const mappings = Object.values(
+      app.stateless.findResources('AWS::Lambda::EventSourceMapping'),
+    ) as Resource[];
+    expect(mappings).toHaveLength(1);
+    const mapping = mappings[0]?.Properties ?? {};
+    expect(mapping).toMatchObject({
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: expect.anything() } },
+      ParallelizationFactor: 1,
+    });
+    expect(JSON.stringify(mapping.EventSourceArn)).toContain('StreamArn');
+    const pattern = JSON.parse(
+      (mapping.FilterCriteria as { Filters: { Pattern: string }[] }).Filters[0]?.Pattern ?? '{}',
+    );
+    expect(pattern.dynamodb.NewImage.type.S.sort()).toEqual(['integration', 'key', 'settings']);
+  });
+
+  it('the jobs publish to the topic and the default bus only, and cannot decrypt anything', () => {
+    const remind = statementsOf('remind-rotation');
+    const publish = statementsOf('publish-lifecycle');
+    const of = (statements: Statement[], prefix: string) =>
+      statements.filter((s) => actions(s).some((a) => a.startsWith(prefix)));
+    expect(of(remind, 'sns:').map((s) => [actions(s), JSON.stringify(s.Resource)])).toEqual([
+      [['sns:Publish'], expect.stringContaining('Notifications')],
+    ]);
+    expect(of(publish, 'sns:')).toEqual([]);
+    for (const statements of [remind, publish]) {
+      const events = of(statements, 'events:');
+      expect(events.flatMap(actions)).toEqual(['events:PutEvents']);
+      expect(JSON.stringify(events[0]?.Resource)).toContain(':event-bus/default');
+    }
+    // The topic's key, used by SNS on the publisher's behalf and only through SNS; never the data key.
+    const kms = of(remind, 'kms:');
+    expect(kms).toHaveLength(1);
+    expect(JSON.stringify(kms[0]?.Resource)).toContain('TopicKey');
+    expect(kms[0]?.Condition?.StringEquals?.['kms:ViaService']).toBeDefined();
+    expect(of(publish, 'kms:')).toEqual([]);
+    const policy = JSON.stringify(dataKey(app.stateful).Properties.KeyPolicy);
+    for (const job of jobs) expect(policy).not.toContain(pascal(job.handler));
+  });
+});
+
 describe('functions', () => {
   it('one function per route, internal operation and Cognito trigger, all Node.js 24 on arm64 with tracing and JSON logs', () => {
     expect(Object.keys(lambdas)).toHaveLength(
-      routes.length + internalFunctions.length + cognitoTriggers.length,
+      routes.length + internalFunctions.length + jobs.length + cognitoTriggers.length,
     );
     for (const fn of Object.values(lambdas)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
-        LoggingConfig: Match.anyValue()
-          ? expect.objectContaining({ LogFormat: 'JSON', LogGroup: expect.anything() })
-          : {},
+        LoggingConfig: expect.objectContaining({ LogFormat: 'JSON', LogGroup: expect.anything() }),
       });
     }
   });
 
   it('functions that call KMS on every request, and the public route, have reserved concurrency; the verify path does not', () => {
     const reserved = (handler: string) => {
-      const spec = [...routes, ...internalFunctions].find((r) => r.handler === handler);
+      const spec = services.find((r) => r.handler === handler);
       const fn = Object.values(lambdas).find((l) =>
         String(l.Properties.Description).startsWith(spec?.summary.slice(0, 40) ?? '-'),
       );
@@ -268,23 +341,36 @@ describe('functions', () => {
   it('every log group has a retention', () => {
     const groups = app.stateless.findResources('AWS::Logs::LogGroup') as Record<string, Resource>;
     expect(Object.keys(groups).length).toBe(
-      routes.length + internalFunctions.length + cognitoTriggers.length + 1,
+      routes.length + internalFunctions.length + jobs.length + cognitoTriggers.length + 1,
     );
     for (const group of Object.values(groups)) expect(group.Properties.RetentionInDays).toBe(30);
   });
 
   it('each role allows exactly the DynamoDB actions of its route, on the table (and index) ARN only', () => {
-    for (const spec of [...routes, ...internalFunctions]) {
-      const dynamo = statementsOf(spec.handler).filter((s) =>
-        actions(s).some((a) => a.startsWith('dynamodb:')),
+    for (const spec of services) {
+      const all = statementsOf(spec.handler).filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
+      // The stream consumer's event source adds the stream's read actions, on the stream's ARN alone.
+      const stream = all.filter((s) => JSON.stringify(s.Resource).includes('StreamArn'));
+      expect(stream.flatMap(actions).sort(), spec.handler).toEqual(
+        spec.access.dynamodbStream
+          ? [
+              'dynamodb:DescribeStream',
+              'dynamodb:GetRecords',
+              'dynamodb:GetShardIterator',
+              'dynamodb:ListStreams',
+            ]
+          : [],
       );
+      const dynamo = all.filter((s) => !stream.includes(s));
       const granted = dynamo.flatMap(actions).sort();
       expect(granted, spec.handler).toEqual([...spec.access.dynamodb].sort());
       for (const statement of dynamo) {
         const resources = JSON.stringify(statement.Resource);
         expect(resources).not.toBe('"*"');
         expect(resources).toContain('Table');
-        expect(resources.includes('/index/gsi1'), spec.handler).toBe(Boolean(spec.access.dynamodbIndex));
+        expect(resources.match(/\/index\/\w+/g) ?? [], spec.handler).toEqual(
+          spec.access.dynamodbIndex ? [`/index/${spec.access.dynamodbIndex}`] : [],
+        );
       }
     }
   });
@@ -297,11 +383,11 @@ describe('functions', () => {
         .filter((s) => actions(s).includes(action))
         .flatMap((s) => [s.Condition?.StringEquals?.['kms:EncryptionContext:purpose']].flat());
 
-    const decryptDisplay = [...routes, ...internalFunctions]
+    const decryptDisplay = services
       .map((r) => r.handler)
       .filter((h) => purposes(h, 'kms:Decrypt').includes('display'));
     expect(decryptDisplay).toEqual(['reveal-key']);
-    const decryptSigning = [...routes, ...internalFunctions]
+    const decryptSigning = services
       .map((r) => r.handler)
       .filter((h) => purposes(h, 'kms:Decrypt').includes('signing'))
       .sort();
@@ -322,9 +408,9 @@ describe('functions', () => {
   });
 
   it('every KMS statement names the key, pins the context keys and conditions the purpose', () => {
-    for (const spec of [...routes, ...internalFunctions]) {
-      for (const statement of statementsOf(spec.handler).filter((s) =>
-        actions(s).some((a) => a.startsWith('kms:')),
+    for (const spec of services) {
+      for (const statement of statementsOf(spec.handler).filter(
+        (s) => actions(s).some((a) => a.startsWith('kms:')) && s.Sid !== 'EncryptNotificationsThroughSns',
       )) {
         expect(statement.Resource).not.toBe('*');
         expect(JSON.stringify(statement.Resource)).toContain('DataKey');
@@ -336,15 +422,22 @@ describe('functions', () => {
     }
   });
 
-  it('the one wildcard resource anywhere is X-Ray tracing, which has no resource-level permissions', () => {
+  it('the only wildcards anywhere are X-Ray tracing and the scheduler invoking the reminder function', () => {
     // cdk-nag's IAM5 acknowledgement for X-Ray covers any Resource::* on a role: this keeps it honest.
     for (const policy of Object.values(policies)) {
       for (const statement of (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement) {
         const resources = [statement.Resource].flat();
-        if (resources.some((resource) => JSON.stringify(resource).includes('*'))) {
-          expect(actions(statement).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
-          expect(resources).toEqual(['*']);
+        if (!resources.some((resource) => JSON.stringify(resource).includes('*'))) continue;
+        if (actions(statement).includes('lambda:InvokeFunction')) {
+          // LambdaInvoke grants the function and its versions (`<arn>:*`): the reminder function only.
+          expect(actions(statement)).toEqual(['lambda:InvokeFunction']);
+          expect(JSON.stringify(resources)).toMatch(
+            /^\[\{"Fn::GetAtt":\["RemindRotationFunction\w+","Arn"\]\},\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["RemindRotationFunction\w+","Arn"\]\},":\*"\]\]\}\]$/,
+          );
+          continue;
         }
+        expect(actions(statement).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+        expect(resources).toEqual(['*']);
       }
     }
   });
@@ -436,7 +529,7 @@ describe('HTTP API', () => {
       allowedOrigins: 'https://dashboard.example.com',
     });
     external.stateless.resourceCountIs('AWS::Cognito::UserPool', 0);
-    external.stateless.resourceCountIs('AWS::Lambda::Function', routes.length + internalFunctions.length);
+    external.stateless.resourceCountIs('AWS::Lambda::Function', services.length);
     external.stateless.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       JwtConfiguration: { Issuer: 'https://login.example.com/', Audience: ['dashboard'] },
     });
@@ -498,7 +591,9 @@ describe('full synth', () => {
     buildApp(full);
     const assembly = full.synth();
     const assets = readdirSync(assembly.directory).filter((name) => name.startsWith('asset.'));
-    expect(assets.length).toBe(routes.length + internalFunctions.length + cognitoTriggers.length);
+    expect(assets.length).toBe(
+      routes.length + internalFunctions.length + jobs.length + cognitoTriggers.length,
+    );
     for (const asset of assets) expect(existsSync(join(assembly.directory, asset, 'index.mjs'))).toBe(true);
     rmSync(outdir, { recursive: true, force: true });
   }, 120_000);

@@ -1,0 +1,38 @@
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import type { AuditEvent } from '../../domain/model.js';
+import { eventsOf, type Item } from './codec.js';
+import { AUDIT_ATTRIBUTE, TableKeys } from './table.js';
+
+type Image = NonNullable<NonNullable<DynamoDBRecord['dynamodb']>['NewImage']>;
+
+/** Only the few plain attributes the outbox needs: never the images' ciphertexts. */
+function read(image: Image | undefined, names: string[]): Item {
+  if (!image) return {};
+  const picked = Object.fromEntries(names.filter((name) => image[name]).map((name) => [name, image[name]]));
+  return unmarshall(picked as Parameters<typeof unmarshall>[0]);
+}
+
+/**
+ * The audit events a stream record's change added: the entries of the item's audit map that its new
+ * image has and its old image had not. Every audited change writes its event in the change's own write
+ * (codec.ts), so the stream is the outbox: no event without its change, none twice for one change.
+ */
+export function addedEvents(record: DynamoDBRecord): AuditEvent[] {
+  const change = record.dynamodb;
+  if (!change || record.eventName === 'REMOVE') return [];
+  const after = read(change.NewImage, ['sk', 'accountId', AUDIT_ATTRIBUTE]);
+  const before = read(change.OldImage, [AUDIT_ATTRIBUTE]);
+  if (typeof after.accountId !== 'string' || typeof after.sk !== 'string') return [];
+  const integrationId = integrationOf(after.sk);
+  const known = new Set(Object.keys((before[AUDIT_ATTRIBUTE] as Item | undefined) ?? {}));
+  return eventsOf(after, after.accountId, integrationId)
+    .filter((event) => !known.has(event.id))
+    .sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+function integrationOf(sk: string): string | undefined {
+  if (sk.startsWith(TableKeys.integrationPrefix)) return sk.slice(TableKeys.integrationPrefix.length);
+  if (sk.startsWith(TableKeys.anyKeyPrefix)) return sk.slice(TableKeys.anyKeyPrefix.length).split('#')[0];
+  return undefined;
+}
