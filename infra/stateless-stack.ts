@@ -32,6 +32,7 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { LIFECYCLE_FILTER } from '../shared/adapters/dynamodb/stream.js';
 import { cognitoTriggers, type FunctionSpec, internalFunctions, jobs, routes } from '../shared/routes.js';
 import type { DeployConfig } from './config.js';
 import { ServiceFunction } from './function.js';
@@ -301,12 +302,7 @@ function addJobs(
       parallelizationFactor: 1,
       onFailure: new SqsDlq(streamFailures),
       // Only items that carry audit events; credential records and usage stamps never reach the function.
-      filters: [
-        FilterCriteria.filter({
-          eventName: ['INSERT', 'MODIFY'],
-          dynamodb: { NewImage: { type: { S: ['integration', 'key', 'settings'] } } },
-        }),
-      ],
+      filters: [FilterCriteria.filter(LIFECYCLE_FILTER)],
     }),
   );
   for (const queue of [scheduleQueue, streamFailures]) {

@@ -5,14 +5,21 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { type KmsStandIn, startKmsStandIn } from './kms-standin.js';
+import { type NotifyStandIn, type OutboxEntry, startNotifyStandIn } from './notify-standin.js';
+import { OUTBOX_FILE } from './paths.js';
 import { ensureTable } from './table.js';
 
 export const LOCAL_TABLE = 'shared-secret-keys-local';
+const LOCAL_TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:shared-secret-keys-local';
 
 export interface Engines {
   dynamodb: DynamoDbLocal;
   kms: KmsStandIn;
+  /** SNS and EventBridge, writing to the outbox file. */
+  notify: NotifyStandIn;
   tableName: string;
+  /** The topic the reminder job publishes to (a name only: the stand-in takes any). */
+  topicArn: string;
   /** Environment that points the AWS clients (and so the handlers) at these engines. */
   env: Record<string, string>;
   stop(): Promise<void>;
@@ -26,11 +33,15 @@ function persistentMasterKey(dataDir: string): Buffer {
 }
 
 /** DynamoDB Local + the KMS stand-in + the table: everything the handlers need, on loopback. */
-export async function startEngines(options: { dataDir?: string; tableName?: string } = {}): Promise<Engines> {
+export async function startEngines(
+  options: { dataDir?: string; tableName?: string; onOutbox?: (entry: OutboxEntry) => void } = {},
+): Promise<Engines> {
   const tableName = options.tableName ?? LOCAL_TABLE;
   const dynamodb = await startDynamoDbLocal({ dataDir: options.dataDir });
   let kms: KmsStandIn | undefined;
+  let notify: NotifyStandIn | undefined;
   try {
+    notify = await startNotifyStandIn({ outbox: OUTBOX_FILE, onEntry: options.onOutbox });
     kms = await startKmsStandIn(
       options.dataDir
         ? { masterKey: persistentMasterKey(options.dataDir), keyId: '00000000-0000-4000-8000-000000000001' }
@@ -43,7 +54,10 @@ export async function startEngines(options: { dataDir?: string; tableName?: stri
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
       AWS_ENDPOINT_URL_KMS: kms.endpoint,
+      AWS_ENDPOINT_URL_SNS: notify.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: notify.endpoint,
       TABLE_NAME: tableName,
+      TOPIC_ARN: LOCAL_TOPIC_ARN,
       // Local runs may use Node 20; the SDK's notice about its future Node 22 floor is noise here.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       KMS_KEY_ID: kms.keyArn,
@@ -55,19 +69,22 @@ export async function startEngines(options: { dataDir?: string; tableName?: stri
     });
     await ensureTable(client, tableName);
     client.destroy();
-    const started = kms;
+    const started = { kms, notify };
     return {
       dynamodb,
-      kms: started,
+      ...started,
       tableName,
+      topicArn: LOCAL_TOPIC_ARN,
       env,
       async stop() {
-        await started.close();
+        await started.kms.close();
+        await started.notify.close();
         await dynamodb.stop();
       },
     };
   } catch (error) {
     await kms?.close();
+    await notify?.close();
     await dynamodb.stop();
     throw error;
   }

@@ -1,16 +1,28 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { localIssuer } from './dev-auth.js';
 import { internalOperations } from './internal.js';
-import { createLocalServer, listen, loadRoutes } from './server.js';
+import { outboxLine } from './notify-standin.js';
+import { OUTBOX_FILE, STACK_FILE, STREAM_FAILURES_FILE } from './paths.js';
+import { createLocalServer, lambdaContext, listen, loadRoutes } from './server.js';
 import { closeServer, startEngines } from './stack.js';
+import { type LocalStack, writeStackFile } from './stack-file.js';
+import { startStreamReader } from './stream-reader.js';
 
 /**
- * `npm start`: DynamoDB Local, the KMS stand-in, the table, and the API's handlers behind an API
- * Gateway-style server on 127.0.0.1:3000 (PORT overrides; DATA_DIR keeps data across restarts).
+ * `npm start`: DynamoDB Local, the KMS stand-in, the SNS/EventBridge stand-in (the outbox), the table,
+ * its stream read into the lifecycle-event consumer, and the API's handlers behind an API Gateway-style
+ * server on 127.0.0.1:3000 (PORT overrides; DATA_DIR keeps data across restarts).
  */
 // Local runs may use Node 20; the SDK's notice that it will need Node 22 after January 2027 is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const port = Number(process.env.PORT ?? 3000);
-const engines = await startEngines({ dataDir: process.env.DATA_DIR || undefined });
+const engines = await startEngines({
+  dataDir: process.env.DATA_DIR || undefined,
+  onOutbox: (entry) => process.stderr.write(`${outboxLine(entry)}\n`),
+});
 const issuer = await localIssuer();
 // Handlers read their configuration at import, exactly as at a Lambda cold start.
 Object.assign(process.env, engines.env, issuer.env);
@@ -20,11 +32,25 @@ const server = createLocalServer({
   authorize: issuer.verify,
   fallback: await internalOperations(),
 });
+const consumer = (await import('../functions/publish-lifecycle.js')) as {
+  handler: (event: DynamoDBStreamEvent, context: unknown) => Promise<DynamoDBBatchResponse>;
+};
+mkdirSync(dirname(STREAM_FAILURES_FILE), { recursive: true });
+const stream = await startStreamReader({
+  endpoint: engines.dynamodb.endpoint,
+  tableName: engines.tableName,
+  failuresFile: STREAM_FAILURES_FILE,
+  deliver: (event) => consumer.handler(event, lambdaContext('publish-lifecycle', randomUUID())),
+  onError: (error) =>
+    process.stderr.write(`  [stream] ${(error as Error).name}: ${(error as Error).message}\n`),
+});
 
 let stopping = false;
 async function stop(code: number) {
   if (stopping) return;
   stopping = true;
+  rmSync(STACK_FILE, { force: true });
+  await stream.stop().catch(() => undefined);
   await closeServer(server).catch(() => undefined);
   await engines.stop().catch(() => undefined);
   process.exit(code);
@@ -34,13 +60,21 @@ process.on('SIGTERM', () => void stop(0));
 
 try {
   const actual = await listen(server, port);
+  const stack: LocalStack = {
+    pid: process.pid,
+    url: `http://127.0.0.1:${actual}`,
+    env: engines.env,
+  };
+  writeStackFile(stack);
   process.stderr.write(
     [
       `Shared Secret Keys is listening on http://127.0.0.1:${actual}`,
       `  DynamoDB Local ${engines.dynamodb.endpoint} (${process.env.DATA_DIR ? `data in ${process.env.DATA_DIR}` : 'in memory'})`,
       `  KMS stand-in   ${engines.kms.endpoint}`,
+      `  SNS/EventBridge stand-in ${engines.notify.endpoint}: notifications and lifecycle events go to ${OUTBOX_FILE}`,
       '  Get a token:   npm run token -- --account acme --user alice [--role viewer]',
       `  Internal:      POST http://127.0.0.1:${actual}/internal/verify-signature and /internal/sign-webhook (loopback only)`,
+      '  Reminders:     npm run remind [-- --now 2027-03-01T09:00:00Z] runs the daily job once',
       '  Ctrl-C stops everything.',
       '',
     ].join('\n'),

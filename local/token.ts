@@ -1,8 +1,13 @@
 import { parseArgs } from 'node:util';
 import { localIssuer } from './dev-auth.js';
 
-const usage =
-  'Usage: npm run token -- --account <account_id> --user <user> [--role admin|viewer] [--expires 12h]';
+const usage = [
+  'Usage: npm run token -- --account <account_id> --user <user> [--role admin|viewer] [--expires 12h]',
+  '  --account   the account (tenant) the user belongs to',
+  '  --user      the user id the token names',
+  '  --role      admin (default) or viewer; repeat for both',
+  '  --expires   how long the token is valid: 30m, 12h, 7d … (default 12h)',
+].join('\n');
 
 const { values } = parseArgs({
   options: {

@@ -2,10 +2,9 @@ import { createEventBridgeClient, createSnsClient, dynamoClient } from './adapte
 import { systemClock } from './adapters/clock.js';
 import { createReminderStore } from './adapters/dynamodb/reminders.js';
 import { createEventPublisher, createNotifier } from './adapters/notifications.js';
-import { intEnv, requireEnv } from './config.js';
+import { requireEnv } from './config.js';
 import type { EventPublisher } from './domain/lifecycle.js';
 import type { ReminderDeps } from './domain/reminders.js';
-import { ROTATION_LIMITS } from './domain/rotation.js';
 
 /** The factories of the two jobs, called once at module scope: no KMS client in either. */
 export function reminderDeps(): ReminderDeps {
@@ -15,10 +14,6 @@ export function reminderDeps(): ReminderDeps {
     store: createReminderStore({ client: dynamoClient(), tableName: requireEnv('TABLE_NAME') }),
     notifier: createNotifier({ sns: createSnsClient(), topicArn: requireEnv('TOPIC_ARN'), events, busName }),
     clock: systemClock,
-    defaultRotationPeriodDays: intEnv('ROTATION_PERIOD_DAYS', ROTATION_LIMITS.rotationPeriodDays.fallback, {
-      min: ROTATION_LIMITS.rotationPeriodDays.min,
-      max: ROTATION_LIMITS.rotationPeriodDays.max,
-    }),
     dashboardUrl: process.env.DASHBOARD_URL || undefined,
   };
 }

@@ -5,6 +5,7 @@ import type { Clock } from './ports.js';
 import {
   addDays,
   dayOf,
+  EXPIRY_NOTICE_DAYS,
   nextCheck,
   type ReminderReason,
   type ReminderState,
@@ -78,7 +79,6 @@ export interface ReminderDeps {
   store: ReminderStore;
   notifier: Notifier;
   clock: Clock;
-  defaultRotationPeriodDays: number;
   /** Where people rotate keys: the dashboard's URL, named in the message when the deploy knows it. */
   dashboardUrl?: string;
 }
@@ -92,8 +92,12 @@ export interface ReminderRun {
   failed: number;
 }
 
-/** With no progress item yet (the first run after a deploy), how far back the job reads. */
-export const FIRST_RUN_LOOKBACK_DAYS = 31;
+/**
+ * With no progress item yet (the first run after a deploy), how far back the job reads: a key enters the
+ * index no earlier than its own write, and is due at most the longest rotation period after it. Reading
+ * two years of empty days costs one query a day, once.
+ */
+export const FIRST_RUN_LOOKBACK_DAYS = ROTATION_LIMITS.rotationPeriodDays.max + EXPIRY_NOTICE_DAYS;
 /** How many due-index days the job queries at once. */
 const DAY_CONCURRENCY = 8;
 
@@ -135,14 +139,17 @@ export async function runReminders(
 ): Promise<ReminderRun> {
   const now = deps.clock.now();
   const at = now.toISOString();
-  const first = (await deps.store.firstDay()) ?? dayOf(addDays(now, -FIRST_RUN_LOOKBACK_DAYS));
-  const days = daysBetween(first, dayOf(at));
+  const today = dayOf(at);
+  const stored = await deps.store.firstDay();
+  // A progress day after today means a clock that went back (a run with --now in the future): read as new.
+  const first = stored && stored <= today ? stored : dayOf(addDays(now, -FIRST_RUN_LOOKBACK_DAYS));
+  const days = daysBetween(first, today);
   const found = (await inBatches(days, DAY_CONCURRENCY, (day) => deps.store.dueKeys(day, at))).flat();
 
   const accounts = [...new Set(found.map((key) => key.accountId))];
-  const stored = accounts.length ? await deps.store.settingsOf(accounts) : new Map();
+  const policies = accounts.length ? await deps.store.settingsOf(accounts) : new Map();
   const intervalOf = (accountId: string) =>
-    stored.get(accountId)?.reminderIntervalDays ?? ROTATION_LIMITS.reminderIntervalDays.fallback;
+    policies.get(accountId)?.reminderIntervalDays ?? ROTATION_LIMITS.reminderIntervalDays.fallback;
 
   let failed = 0;
   let firstFailedDay: string | undefined;
@@ -201,7 +208,7 @@ export async function runReminders(
       }
     }
   }
-  await deps.store.setFirstDay(firstFailedDay ?? dayOf(at));
+  await deps.store.setFirstDay(firstFailedDay ?? today);
   return { days, read: found.length, notices, failed };
 }
 

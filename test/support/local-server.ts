@@ -1,14 +1,19 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ROOT } from '../../infra/paths.js';
 import { localIssuer, newLocalKey } from '../../local/dev-auth.js';
 
 export interface RunningServer {
   url: string;
+  /** The server's LOCAL_DIR: its outbox.jsonl and stack.json. */
+  localDir: string;
   kmsEndpoint: string;
   dynamodbEndpoint: string;
   /** Everything the server process printed, stdout and stderr. */
   output(): string;
-  token(account: string, user: string, role?: 'admin' | 'viewer'): Promise<string>;
+  token(account: string, user: string, role?: 'admin' | 'viewer', expiresIn?: string): Promise<string>;
   request(path: string, init?: RequestInit & { token?: string; json?: unknown }): Promise<Response>;
   /** Ctrl-C, as a user would; resolves with the exit code. */
   interrupt(): Promise<number | null>;
@@ -16,11 +21,24 @@ export interface RunningServer {
 }
 
 /** Starts `local/start.ts` — what `npm start` runs — as a separate process on a free port. */
-export async function startLocalServer(extraEnv: Record<string, string> = {}): Promise<RunningServer> {
+export async function startLocalServer(
+  extraEnv: Record<string, string> = {},
+  options: { imports?: string[] } = {},
+): Promise<RunningServer> {
   const key = extraEnv.LOCAL_JWT_KEY ?? (await newLocalKey());
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+  // Each server its own local folder (outbox, stack file), so test files running side by side stay apart.
+  const localDir = extraEnv.LOCAL_DIR ?? mkdtempSync(join(tmpdir(), 'ssk-local-'));
+  const imports = ['tsx', ...(options.imports ?? [])].flatMap((module) => ['--import', module]);
+  const child = spawn(process.execPath, [...imports, 'local/start.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', LOCAL_JWT_KEY: key, POWERTOOLS_LOG_LEVEL: 'DEBUG', ...extraEnv },
+    env: {
+      ...process.env,
+      PORT: '0',
+      LOCAL_JWT_KEY: key,
+      POWERTOOLS_LOG_LEVEL: 'DEBUG',
+      LOCAL_DIR: localDir,
+      ...extraEnv,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -47,11 +65,13 @@ export async function startLocalServer(extraEnv: Record<string, string> = {}): P
 
   return {
     url: base,
+    localDir,
     kmsEndpoint,
     dynamodbEndpoint,
     child,
     output: () => output,
-    token: (account, user, role = 'admin') => issuer.sign({ account, user, roles: [role] }),
+    token: (account, user, role = 'admin', expiresIn) =>
+      issuer.sign({ account, user, roles: [role], ...(expiresIn ? { expiresIn } : {}) }),
     request(path, init = {}) {
       const { token, json, headers, ...rest } = init;
       const merged = new Headers(headers);

@@ -4,6 +4,15 @@ import type { AuditEvent } from '../../domain/model.js';
 import { eventsOf, type Item } from './codec.js';
 import { AUDIT_ATTRIBUTE, TableKeys } from './table.js';
 
+/**
+ * The stream records the lifecycle consumer is given: changes of items that carry audit events. The CDK
+ * event source's filter and the local stream reader both apply exactly this.
+ */
+export const LIFECYCLE_FILTER = {
+  eventName: ['INSERT', 'MODIFY'],
+  dynamodb: { NewImage: { type: { S: ['integration', 'key', 'settings'] } } },
+};
+
 type Image = NonNullable<NonNullable<DynamoDBRecord['dynamodb']>['NewImage']>;
 
 /** Only the few plain attributes the outbox needs: never the images' ciphertexts. */
