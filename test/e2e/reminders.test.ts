@@ -208,7 +208,7 @@ describe('the reminder job', () => {
     expect(events.map((event) => event.detail?.accountId).sort()).toEqual(['acme', 'globex']);
     const acmeEvent = events.find((event) => event.detail?.accountId === 'acme');
     expect(
-      (acmeEvent?.detail?.keys as { keyId: string; reason: string }[])
+      ((acmeEvent?.detail?.keys ?? []) as { keyId: string; reason: string }[])
         .map((key) => [key.keyId, key.reason])
         .sort(),
     ).toEqual(
