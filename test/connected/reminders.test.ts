@@ -106,7 +106,8 @@ describe('reminders, decided by conditional writes', () => {
     expect(write?.input.ConditionExpression).toContain('dueAt = :seen');
     expect(write?.input.ConditionExpression).toContain('remindedAt <= :notRemindedSince');
     expect(
-      ((write?.input.ExpressionAttributeValues ?? {}) as Record<string, { action: string }>)[':event']?.action,
+      ((write?.input.ExpressionAttributeValues ?? {}) as Record<string, { action: string }>)[':event']
+        ?.action,
     ).toBe('key.rotation_reminded');
     // The rest: only the job's progress item.
     expect(
