@@ -96,8 +96,8 @@ export async function startStreamReader(options: {
   async function deliver(shard: string, records: StreamRecord[]) {
     const batch = pending.get(shard) ?? { records: [], attempts: 0 };
     batch.records.push(...records.filter(keep));
-    pending.set(shard, batch);
     if (batch.records.length === 0) return;
+    pending.set(shard, batch);
     const response = await options
       .deliver({ Records: batch.records.map((record) => asLambdaRecord(record, streamArn as string)) })
       .catch(() => ({

@@ -80,3 +80,16 @@ export function kmsClient(): KMSClient {
   kms ??= createKmsClient();
   return kms;
 }
+
+let sns: SNSClient | undefined;
+let events: EventBridgeClient | undefined;
+
+export function snsClient(): SNSClient {
+  sns ??= createSnsClient();
+  return sns;
+}
+
+export function eventBridgeClient(): EventBridgeClient {
+  events ??= createEventBridgeClient();
+  return events;
+}

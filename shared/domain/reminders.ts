@@ -5,7 +5,6 @@ import type { Clock } from './ports.js';
 import {
   addDays,
   dayOf,
-  EXPIRY_NOTICE_DAYS,
   nextCheck,
   type ReminderReason,
   type ReminderState,
@@ -93,11 +92,11 @@ export interface ReminderRun {
 }
 
 /**
- * With no progress item yet (the first run after a deploy), how far back the job reads: a key enters the
- * index no earlier than its own write, and is due at most the longest rotation period after it. Reading
- * two years of empty days costs one query a day, once.
+ * With no progress item yet (the first run after a deploy), how far back the job reads. A key enters the
+ * index no earlier than its own write, and the schedule runs daily from the deploy on, so a first run
+ * finds every entry unless the job never ran for a month after the first key was made.
  */
-export const FIRST_RUN_LOOKBACK_DAYS = ROTATION_LIMITS.rotationPeriodDays.max + EXPIRY_NOTICE_DAYS;
+export const FIRST_RUN_LOOKBACK_DAYS = 31;
 /** How many due-index days the job queries at once. */
 const DAY_CONCURRENCY = 8;
 

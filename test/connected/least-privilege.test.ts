@@ -1,8 +1,12 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiGatewayEvent } from '../../local/api-event.js';
-import { dynamoClient, kmsClient } from '../../shared/adapters/clients.js';
-import { type Access, internalFunctions, routes } from '../../shared/routes.js';
+import { type NotifyStandIn, startNotifyStandIn } from '../../local/notify-standin.js';
+import { dynamoClient, eventBridgeClient, kmsClient, snsClient } from '../../shared/adapters/clients.js';
+import { type Access, internalFunctions, jobs, routes } from '../../shared/routes.js';
 import { type AwsCall, observeCalls } from '../support/aws-calls.js';
 import { connectedEngines, stubFunctionEnv } from '../support/engines.js';
 
@@ -24,6 +28,7 @@ function permissionsOf(call: AwsCall): string[] {
     TransactItems?: Record<string, unknown>[];
     EncryptionContext?: { purpose?: string };
   };
+  if (call.service === 'sns' || call.service === 'events') return [`${call.service}:${call.operation}`];
   if (call.service === 'kms') {
     const kind = call.operation === 'Decrypt' ? 'kmsDecrypt' : 'kmsGenerate';
     return [`${kind}:${input.EncryptionContext?.purpose ?? '(none)'}`];
@@ -48,6 +53,8 @@ function allowed(access: Access): string[] {
     ...(access.dynamodbIndex ? ['dynamodb:index'] : []),
     ...(access.kmsGenerate ?? []).map((purpose) => `kmsGenerate:${purpose}`),
     ...(access.kmsDecrypt ?? []).map((purpose) => `kmsDecrypt:${purpose}`),
+    ...(access.snsPublish ? ['sns:Publish'] : []),
+    ...(access.eventsPut ? ['events:PutEvents'] : []),
   ].sort();
 }
 
@@ -93,21 +100,32 @@ function apiEvent(routeKey: string, params: Record<string, string> = {}, body?: 
 }
 
 let token = '';
+let notify: NotifyStandIn;
 beforeAll(async () => {
   engines = await connectedEngines();
   stubFunctionEnv(engines);
+  notify = await startNotifyStandIn({ outbox: join(mkdtempSync(join(tmpdir(), 'ssk-lp-')), 'outbox.jsonl') });
+  vi.stubEnv('AWS_ENDPOINT_URL_SNS', notify.endpoint);
+  vi.stubEnv('AWS_ENDPOINT_URL_EVENTBRIDGE', notify.endpoint);
+  vi.stubEnv('TOPIC_ARN', 'arn:aws:sns:us-east-1:000000000000:least-privilege');
   token = await engines.issuer.sign({ account: 'least-privilege', user: 'pat', roles: ['admin'] });
   vi.stubEnv('LAST_USED_INTERVAL_SECONDS', '0');
   // Every function here shares one process, and so one credential cache: without this, whichever
   // verifies first would spare the others their read, hiding a call their role must allow.
   vi.stubEnv('CREDENTIAL_CACHE_MS', '0');
   // The clients every handler in this process shares (shared/adapters/clients.ts), observed.
-  stops.push(observeCalls(dynamoClient(), 'dynamodb', record), observeCalls(kmsClient(), 'kms', record));
+  stops.push(
+    observeCalls(dynamoClient(), 'dynamodb', record),
+    observeCalls(kmsClient(), 'kms', record),
+    observeCalls(snsClient(), 'sns', record),
+    observeCalls(eventBridgeClient(), 'events', record),
+  );
 });
 
 afterAll(async () => {
   for (const stop of stops) stop();
   vi.unstubAllEnvs();
+  await notify.close();
   await engines.close();
 });
 
@@ -179,10 +197,39 @@ describe('least privilege, observed', () => {
     const signed = await run('sign-webhook', { accountId: 'least-privilege', integrationId, payload: body });
     expect(signed).toHaveProperty('headers');
 
-    const specs = [...routes, ...internalFunctions].filter((spec) => used.has(spec.handler));
+    // The jobs: a key that expires tomorrow is in the reminder's notice at once; one stream record.
+    await run(
+      'create-key',
+      apiEvent(
+        'POST /integrations/{integrationId}/keys',
+        { integrationId },
+        { name: 'soon', expiresInDays: 1 },
+      ),
+    );
+    const reminded = (await run('remind-rotation', {})) as unknown as { notices: number };
+    expect(reminded.notices).toBe(1);
+    const published = await run('publish-lifecycle', {
+      Records: [
+        {
+          eventName: 'INSERT',
+          dynamodb: {
+            SequenceNumber: '1',
+            NewImage: {
+              sk: { S: `INTEGRATION#${integrationId}` },
+              accountId: { S: 'least-privilege' },
+              audit: { M: { evt_1: { M: { action: { S: 'integration.created' }, actor: { S: 'pat' } } } } },
+            },
+          },
+        },
+      ],
+    });
+    expect(published).toEqual({ batchItemFailures: [] });
+
+    const all = [...routes, ...internalFunctions, ...jobs];
+    const specs = all.filter((spec) => used.has(spec.handler));
     // Every function that may call AWS was run above: a new route cannot be left out of this check.
-    const callers = [...routes, ...internalFunctions].filter((spec) =>
-      Object.values(spec.access).some((a) => a?.length),
+    const callers = all.filter((spec) =>
+      Object.values(spec.access).some((a) => (Array.isArray(a) ? a.length > 0 : Boolean(a))),
     );
     expect(specs.map((spec) => spec.handler).sort()).toEqual(callers.map((spec) => spec.handler).sort());
     const observed = Object.fromEntries(

@@ -60,10 +60,12 @@ const named = (notices: RotationNotice[]) =>
 
 describe('reminders, decided by conditional writes', () => {
   it('two runs at the same time remind each key once', async () => {
-    const { fresh, service, run } = await world();
+    const { fresh, service, run, store } = await world();
     const a = actor('race', 'alice');
     const created = await createIntegration(service(START), a, { name: 'Race' });
     const at = new Date(START.getTime() + 91 * DAY);
+    // The job ran yesterday (a first run reads two years of days; six at once would only load the engine).
+    await store.setFirstDay(addDays(at, -1).slice(0, 10));
     const runs = await Promise.all(Array.from({ length: 6 }, () => run(at)));
     expect(runs.flatMap((r) => named(r.sent))).toEqual([created.key.id]);
     const audit = await listAudit(fresh.deps, a, created.integration.id, { limit: 100 });

@@ -1,15 +1,17 @@
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { KMSClient } from '@aws-sdk/client-kms';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export interface AwsCall {
-  service: 'dynamodb' | 'kms';
+  service: 'dynamodb' | 'kms' | 'sns' | 'events';
   /** The API operation, e.g. GetItem, TransactWriteItems, Decrypt. */
   operation: string;
   /** The command's input as the caller gave it (native values for DynamoDB). */
   input: Record<string, unknown>;
 }
 
-type Observed = DynamoDBDocumentClient | KMSClient;
+type Observed = DynamoDBDocumentClient | KMSClient | SNSClient | EventBridgeClient;
 let names = 0;
 
 /**
