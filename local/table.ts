@@ -3,9 +3,19 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { TABLE } from '../shared/adapters/dynamodb/table.js';
+
+const gsi2 = {
+  IndexName: TABLE.gsi2.indexName,
+  KeySchema: [
+    { AttributeName: TABLE.gsi2.partitionKey, KeyType: 'HASH' as const },
+    { AttributeName: TABLE.gsi2.sortKey, KeyType: 'RANGE' as const },
+  ],
+  Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...TABLE.gsi2.projected] },
+};
 
 /** The table the CDK app deploys, from the same declaration (shared/adapters/dynamodb/table.ts). */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
@@ -35,14 +45,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
             ],
             Projection: { ProjectionType: 'ALL' },
           },
-          {
-            IndexName: TABLE.gsi2.indexName,
-            KeySchema: [
-              { AttributeName: TABLE.gsi2.partitionKey, KeyType: 'HASH' },
-              { AttributeName: TABLE.gsi2.sortKey, KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...TABLE.gsi2.projected] },
-          },
+          gsi2,
         ],
         // The lifecycle events' outbox (shared/domain/lifecycle.ts), as on AWS.
         StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
@@ -56,6 +59,32 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     );
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
+    await upgrade(client, tableName);
   }
   await client.send(new DescribeTableCommand({ TableName: tableName }));
+}
+
+/** A table kept in DATA_DIR by an earlier version: add what it lacks (the due index, the stream). */
+async function upgrade(client: DynamoDBClient, tableName: string) {
+  const { Table: table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  if (!table?.StreamSpecification?.StreamEnabled) {
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      }),
+    );
+  }
+  if (!table?.GlobalSecondaryIndexes?.some((index) => index.IndexName === TABLE.gsi2.indexName)) {
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [TABLE.gsi2.partitionKey, TABLE.gsi2.sortKey].map((name) => ({
+          AttributeName: name,
+          AttributeType: 'S' as const,
+        })),
+        GlobalSecondaryIndexUpdates: [{ Create: gsi2 }],
+      }),
+    );
+  }
 }

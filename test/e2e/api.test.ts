@@ -1,6 +1,7 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { IntegrationCreated, KeyList, SecretResponse } from '../../shared/http/response-schemas.js';
@@ -88,27 +89,45 @@ describe('authentication and roles', () => {
     }
   });
 
-  it('a viewer gets 403 on every write and on reveal, and may read', async () => {
+  it('a viewer gets 403 on every write and on reveal, and may read every GET: every route of the table', async () => {
     const { integration, key } = await createIntegration();
-    const base = `/integrations/${integration.id}`;
-    const writes: [string, string, unknown?][] = [
-      ['POST', '/integrations', { name: 'x' }],
-      ['POST', `${base}/keys`, { name: 'x' }],
-      ['POST', `${base}/keys/${key.id}/reveal`],
-      ['DELETE', `${base}/keys/${key.id}`],
-    ];
-    for (const [method, path, json] of writes) {
-      const response = await server.request(path, { method, token: viewer, json });
-      expect(response.status, `${method} ${path}`).toBe(403);
-      expectError(await body(response), 'forbidden');
+    const routeList = routes.filter((route) => !route.public);
+    const fill = (path: string) => path.replace('{integrationId}', integration.id).replace('{keyId}', key.id);
+    for (const route of routeList) {
+      const label = `${route.method} ${route.path}`;
+      const response = await server.request(fill(route.path), {
+        method: route.method,
+        token: viewer,
+        json: route.method === 'GET' ? undefined : validBody(label),
+      });
+      if (route.method === 'GET') expect(response.status, label).toBe(200);
+      else {
+        expect(response.status, label).toBe(403);
+        expectError(await body(response), 'forbidden');
+      }
     }
-    for (const path of ['/integrations', base, `${base}/keys`, `${base}/audit`]) {
-      expect((await server.request(path, { token: viewer })).status, path).toBe(200);
-    }
-    const keys = z.parse(KeyList, await body(await server.request(`${base}/keys`, { token: viewer })));
+    const keys = z.parse(
+      KeyList,
+      await body(await server.request(`/integrations/${integration.id}/keys`, { token: viewer })),
+    );
     expect(keys.items[0]?.viewable).toBe(true);
   });
 });
+
+/** A body each write route accepts, so a refusal is about who asks, not what. Every write route has one. */
+function validBody(route: string): unknown {
+  const bodies: Record<string, unknown> = {
+    'POST /integrations': { name: 'x' },
+    'PATCH /integrations/{integrationId}': { name: 'renamed' },
+    'POST /integrations/{integrationId}/keys': { name: 'x' },
+    'POST /integrations/{integrationId}/keys/{keyId}/reveal': undefined,
+    'DELETE /integrations/{integrationId}/keys/{keyId}': undefined,
+    'POST /integrations/{integrationId}/keys/{keyId}/rotate': {},
+    'PUT /settings/rotation': { rotationPeriodDays: 30 },
+  };
+  if (!(route in bodies)) throw new Error(`No sample body for ${route}: add it to validBody`);
+  return bodies[route];
+}
 
 describe('the show-once flow', () => {
   it('create integration → viewable → reveal once → 410 for another user → named key shown once', async () => {
@@ -280,20 +299,20 @@ describe('bad input gets a 4xx that says what to fix', () => {
 });
 
 describe('tenant isolation', () => {
-  it("every route with another account's ids answers 404, and nothing changes", async () => {
+  it("every route with another account's ids answers 404, and nothing changes: every route of the table", async () => {
     const { integration, key } = await createIntegration(admin, 'Private');
     const base = `/integrations/${integration.id}`;
-    const attempts: [string, string, unknown?][] = [
-      ['GET', base],
-      ['GET', `${base}/keys`],
-      ['POST', `${base}/keys`, { name: 'sneaky' }],
-      ['POST', `${base}/keys/${key.id}/reveal`],
-      ['DELETE', `${base}/keys/${key.id}`],
-      ['GET', `${base}/audit`],
-    ];
-    for (const [method, path, json] of attempts) {
-      const response = await server.request(path, { method, token: outsider, json });
-      expect(response.status, `${method} ${path}`).toBe(404);
+    const withIds = routes.filter((route) => route.path.includes('{integrationId}'));
+    expect(withIds.length).toBeGreaterThanOrEqual(8);
+    for (const route of withIds) {
+      const label = `${route.method} ${route.path}`;
+      const path = route.path.replace('{integrationId}', integration.id).replace('{keyId}', key.id);
+      const response = await server.request(path, {
+        method: route.method,
+        token: outsider,
+        json: route.method === 'GET' ? undefined : validBody(label),
+      });
+      expect(response.status, label).toBe(404);
       const payload = (await body(response)) as { error: { code: string } };
       expectError(payload, payload.error.code);
       expect(['integration_not_found', 'key_not_found']).toContain(payload.error.code);
@@ -302,6 +321,13 @@ describe('tenant isolation', () => {
     expect(list.items).toEqual([]);
     const keys = z.parse(KeyList, await body(await server.request(`${base}/keys`, { token: admin })));
     expect(keys.items).toEqual([expect.objectContaining({ id: key.id, viewable: true, status: 'active' })]);
+    const audit = (await body(await server.request(`${base}/audit`, { token: admin }))) as {
+      items: unknown[];
+    };
+    expect(audit.items).toHaveLength(2);
+    // Account-wide routes answer with the caller's own account.
+    const settings = await body(await server.request('/settings/rotation', { token: outsider }));
+    expect(settings).toMatchObject({ updatedBy: null });
   });
 });
 
@@ -389,19 +415,31 @@ describe('logs and shutdown', () => {
     expect(() => assertNoSecretsLogged(`${output}\n${secretsSeen[0]}`, secretsSeen)).toThrow();
   });
 
-  it('Ctrl-C stops the server and DynamoDB Local and removes their temp files', async () => {
-    const ddbPort = Number(new URL(server.dynamodbEndpoint).port);
+  it('Ctrl-C stops the server, DynamoDB Local and the stand-ins, and removes their temp files', async () => {
+    const stackFile = join(server.localDir, 'stack.json');
+    const stack = JSON.parse(readFileSync(stackFile, 'utf8')) as { env: Record<string, string> };
+    const ports = [
+      server.url,
+      server.dynamodbEndpoint,
+      server.kmsEndpoint,
+      stack.env.AWS_ENDPOINT_URL_SNS ?? '',
+    ].map((url) => Number(new URL(url).port));
+    expect(ports.every((port) => port > 0)).toBe(true);
+    expect(new Set(ports).size).toBe(4);
     expect(await server.interrupt()).toBe(0);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = new Socket();
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
+    const isOpen = (port: number) =>
+      new Promise<boolean>((resolve) => {
+        const socket = new Socket();
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.once('error', () => resolve(false));
+        socket.connect(port, '127.0.0.1');
       });
-      socket.once('error', () => resolve(false));
-      socket.connect(ddbPort, '127.0.0.1');
-    });
-    expect(open).toBe(false);
+    expect(await Promise.all(ports.map(isOpen))).toEqual([false, false, false, false]);
+    // `npm run remind` no longer finds a stack.
+    expect(existsSync(stackFile)).toBe(false);
     const left = readdirSync(tmpdir()).filter(
       (name) => name.startsWith('ssk-ddb-') && !tempBefore.includes(name),
     );
