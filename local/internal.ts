@@ -9,6 +9,13 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
 
 /**
+ * A request from this machine that names this machine. A page in the developer's browser can reach
+ * loopback through a DNS name it controls (DNS rebinding); such a request still names that host.
+ */
+export const fromLoopback = (req: IncomingMessage) =>
+  LOOPBACK.test(req.socket.remoteAddress ?? '') && LOOPBACK_HOST.test(req.headers.host ?? '');
+
+/**
  * The internal functions, which on AWS are invoked directly with IAM credentials, served locally as
  * POST /internal/<name> with the same JSON in and out — to loopback clients only.
  */
@@ -28,7 +35,7 @@ export async function internalOperations() {
     };
     // A page in the developer's browser can reach loopback through a DNS name it controls (DNS
     // rebinding); such a request still names that host, so only loopback names are answered.
-    if (!LOOPBACK.test(req.socket.remoteAddress ?? '') || !LOOPBACK_HOST.test(req.headers.host ?? '')) {
+    if (!fromLoopback(req)) {
       send(403, {
         error: { code: 'forbidden', message: 'Internal operations answer loopback clients only.' },
       });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { localDashboard } from './dashboard.js';
 import { localIssuer } from './dev-auth.js';
 import { internalOperations } from './internal.js';
 import { outboxLine } from './notify-standin.js';
@@ -27,10 +28,12 @@ const issuer = await localIssuer();
 // Handlers read their configuration at import, exactly as at a Lambda cold start.
 Object.assign(process.env, engines.env, issuer.env);
 const { routes } = await import('../shared/routes.js');
+const internal = await internalOperations();
+const dashboard = localDashboard(issuer);
 const server = createLocalServer({
   routes: await loadRoutes(routes),
   authorize: issuer.verify,
-  fallback: await internalOperations(),
+  fallback: async (req, res, body) => (await internal(req, res, body)) || dashboard(req, res, body),
 });
 const consumer = (await import('../functions/publish-lifecycle.js')) as {
   handler: (event: DynamoDBStreamEvent, context: unknown) => Promise<DynamoDBBatchResponse>;
@@ -69,6 +72,7 @@ try {
   process.stderr.write(
     [
       `Shared Secret Keys is listening on http://127.0.0.1:${actual}`,
+      `  Dashboard:     http://127.0.0.1:${actual}/ (sign in as any account, user and role)`,
       `  DynamoDB Local ${engines.dynamodb.endpoint} (${process.env.DATA_DIR ? `data in ${process.env.DATA_DIR}` : 'in memory'})`,
       `  KMS stand-in   ${engines.kms.endpoint}`,
       `  SNS/EventBridge stand-in ${engines.notify.endpoint}: notifications and lifecycle events go to ${OUTBOX_FILE}`,
