@@ -23,8 +23,10 @@ export interface DeployConfig {
   /** When the daily reminder runs: the hour (0-23) in `reminderTimeZone` (an IANA name). */
   reminderHour: number;
   reminderTimeZone: string;
-  /** The dashboard's URL, named in reminder messages. */
+  /** The dashboard's URL named in reminder messages (default: its CloudFront URL). */
   dashboardUrl?: string;
+  /** The Cognito managed login's domain prefix (globally unique; default shared-secret-keys-<account>). */
+  authDomainPrefix?: string;
 }
 
 function list(value: unknown): string[] {
@@ -73,6 +75,15 @@ export function readConfig(node: Node): DeployConfig {
     throw new Error(
       `Context reminderTimeZone must be an IANA time zone like Europe/Berlin; got ${config.reminderTimeZone}`,
     );
+  }
+  const prefix = get('authDomainPrefix');
+  if (typeof prefix === 'string' && prefix !== '') {
+    if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(prefix) || /aws|amazon|cognito/.test(prefix)) {
+      throw new Error(
+        `Context authDomainPrefix must be lowercase letters, digits and hyphens, without "aws", "amazon" or "cognito"; got ${prefix}`,
+      );
+    }
+    config.authDomainPrefix = prefix;
   }
   if (config.dashboardUrl && !config.dashboardUrl.startsWith('https://')) {
     throw new Error('Context dashboardUrl must be an https:// URL');

@@ -13,12 +13,16 @@ import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import {
   AccountRecovery,
+  CfnManagedLoginBranding,
   ClientAttributes,
   FeaturePlan,
+  ManagedLoginVersion,
   Mfa,
+  OAuthScope,
   StandardThreatProtectionMode,
   StringAttribute,
   UserPool,
+  UserPoolClientIdentityProvider,
   UserPoolOperation,
 } from 'aws-cdk-lib/aws-cognito';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
@@ -35,6 +39,7 @@ import type { Construct } from 'constructs';
 import { LIFECYCLE_FILTER } from '../shared/adapters/dynamodb/stream.js';
 import { cognitoTriggers, type FunctionSpec, internalFunctions, jobs, routes } from '../shared/routes.js';
 import type { DeployConfig } from './config.js';
+import { DashboardSite } from './dashboard.js';
 import { ServiceFunction } from './function.js';
 import { pascal } from './names.js';
 
@@ -78,6 +83,18 @@ export class StatelessStack extends Stack {
       return fn;
     };
 
+    // The dashboard's files and distribution first: CORS, the sign-in callback and the reminder's
+    // links name its origin. Its CSP may call any HTTP API of this region (naming this one would make
+    // the distribution depend on the API, which depends on the distribution's origin for CORS).
+    const loginDomain = config.oidcIssuer
+      ? undefined
+      : `https://${config.authDomainPrefix ?? `shared-secret-keys-${this.account}`}.auth.${this.region}.amazoncognito.com`;
+    const site = new DashboardSite(this, 'Dashboard', {
+      logRetention,
+      connect: [`https://*.execute-api.${this.region}.amazonaws.com`, ...(loginDomain ? [loginDomain] : [])],
+    });
+    let dashboardAuth: Record<string, unknown> = { mode: 'external' };
+
     // Identity: the stack's own Cognito user pool, or an external OIDC issuer given as context.
     let issuer: string;
     let audience: string[];
@@ -112,9 +129,18 @@ export class StatelessStack extends Stack {
         pool.addTrigger(UserPoolOperation.PRE_TOKEN_GENERATION, fn.fn);
       }
       const client = pool.addClient('Dashboard', {
-        // SRP only: the password never travels, not even to Cognito. No implicit (token-in-URL) flow.
+        // SRP only: the password never travels, not even to Cognito. The dashboard signs in through the
+        // managed login with the authorization code flow and PKCE (a public client, no secret); no
+        // implicit (token-in-URL) flow.
         authFlows: { userSrp: true },
-        disableOAuth: true,
+        generateSecret: false,
+        oAuth: {
+          flows: { authorizationCodeGrant: true },
+          scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
+          callbackUrls: [`${site.origin}/`],
+          logoutUrls: [`${site.origin}/`],
+        },
+        supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
         preventUserExistenceErrors: true,
         idTokenValidity: Duration.hours(1),
         accessTokenValidity: Duration.hours(1),
@@ -125,6 +151,23 @@ export class StatelessStack extends Stack {
           .withCustomAttributes('account_id', 'roles'),
         writeAttributes: new ClientAttributes().withStandardAttributes({ email: false }),
       });
+      const prefix = config.authDomainPrefix ?? `shared-secret-keys-${this.account}`;
+      pool.addDomain('Login', {
+        cognitoDomain: { domainPrefix: prefix },
+        managedLoginVersion: ManagedLoginVersion.NEWER_MANAGED_LOGIN,
+      });
+      new CfnManagedLoginBranding(this, 'LoginBranding', {
+        userPoolId: pool.userPoolId,
+        clientId: client.userPoolClientId,
+        useCognitoProvidedValues: true,
+      });
+      dashboardAuth = {
+        mode: 'cognito',
+        domain: loginDomain,
+        clientId: client.userPoolClientId,
+        redirectUri: `${site.origin}/`,
+        scopes: ['openid', 'email', 'profile'],
+      };
       issuer = `https://cognito-idp.${this.region}.amazonaws.com/${pool.userPoolId}`;
       audience = [client.userPoolClientId];
       new CfnOutput(this, 'UserPoolId', { value: pool.userPoolId });
@@ -139,20 +182,19 @@ export class StatelessStack extends Stack {
       apiName: 'shared-secret-keys',
       description: 'Shared Secret Keys dashboard API',
       createDefaultStage: false,
-      corsPreflight: config.allowedOrigins.length
-        ? {
-            allowOrigins: config.allowedOrigins,
-            allowMethods: [
-              CorsHttpMethod.GET,
-              CorsHttpMethod.POST,
-              CorsHttpMethod.PUT,
-              CorsHttpMethod.PATCH,
-              CorsHttpMethod.DELETE,
-            ],
-            allowHeaders: ['authorization', 'content-type'],
-            maxAge: Duration.hours(1),
-          }
-        : undefined,
+      corsPreflight: {
+        // The dashboard's own origin unless the deploy names others.
+        allowOrigins: config.allowedOrigins.length ? config.allowedOrigins : [site.origin],
+        allowMethods: [
+          CorsHttpMethod.GET,
+          CorsHttpMethod.POST,
+          CorsHttpMethod.PUT,
+          CorsHttpMethod.PATCH,
+          CorsHttpMethod.DELETE,
+        ],
+        allowHeaders: ['authorization', 'content-type'],
+        maxAge: Duration.hours(1),
+      },
     });
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention });
     const stage = new HttpStage(this, 'ApiStage', {
@@ -218,7 +260,9 @@ export class StatelessStack extends Stack {
         description: 'Invoke with lambda:InvokeFunction from the platform services that need it',
       });
     }
-    addJobs(this, make, props);
+    addJobs(this, make, props, config.dashboardUrl ?? site.origin);
+    site.deployConfig({ apiUrl: this.api.apiEndpoint, auth: dashboardAuth });
+    new CfnOutput(this, 'DashboardUrl', { value: `${site.origin}/` });
     for (const fn of this.functions.values()) {
       Validations.of(fn.role).acknowledge({
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
@@ -239,6 +283,7 @@ function addJobs(
   stack: Stack,
   make: (spec: FunctionSpec, environment?: Record<string, string>) => ServiceFunction,
   props: StatelessStackProps,
+  dashboardUrl: string,
 ) {
   const { config } = props;
   const job = (handler: string) => {
@@ -248,7 +293,7 @@ function addJobs(
   };
   const remind = make(job('remind-rotation'), {
     TOPIC_ARN: props.topic.topicArn,
-    ...(config.dashboardUrl ? { DASHBOARD_URL: config.dashboardUrl } : {}),
+    DASHBOARD_URL: dashboardUrl,
   });
   const scheduleQueue = new Queue(stack, 'ReminderScheduleFailures', {
     enforceSSL: true,

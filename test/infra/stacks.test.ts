@@ -62,6 +62,16 @@ let app: ReturnType<typeof synth>;
 let lambdas: Record<string, Resource>;
 let policies: Record<string, Resource>;
 
+const CDK_DEPLOYMENT = 'CustomCDKBucketDeployment';
+function withoutCdkDeployment(resources: Record<string, Resource>): Record<string, Resource> {
+  return Object.fromEntries(
+    Object.entries(resources).filter(
+      ([id, resource]) =>
+        !id.startsWith(CDK_DEPLOYMENT) && !JSON.stringify(resource.Properties).includes(CDK_DEPLOYMENT),
+    ),
+  );
+}
+
 /** The IAM statements of the function whose handler file is `handler`. */
 function statementsOf(handler: string): Statement[] {
   const entry = Object.entries(lambdas).find(([, fn]) =>
@@ -79,8 +89,13 @@ function statementsOf(handler: string): Statement[] {
 
 beforeAll(() => {
   app = synth();
-  lambdas = app.stateless.findResources('AWS::Lambda::Function') as Record<string, Resource>;
-  policies = app.stateless.findResources('AWS::IAM::Policy') as Record<string, Resource>;
+  // The service's own functions and policies; CDK's BucketDeployment (the dashboard's files) has its own.
+  lambdas = withoutCdkDeployment(
+    app.stateless.findResources('AWS::Lambda::Function') as Record<string, Resource>,
+  );
+  policies = withoutCdkDeployment(
+    app.stateless.findResources('AWS::IAM::Policy') as Record<string, Resource>,
+  );
 });
 
 describe('stateful stack', () => {
@@ -170,7 +185,7 @@ describe('stateful stack', () => {
     }
     // The names in the key policy are the functions' own role names (one source: infra/names.ts).
     const roles = app.stateless.findResources('AWS::IAM::Role') as Record<string, Resource>;
-    const roleNames = Object.values(roles).map((role) => JSON.stringify(role.Properties.RoleName));
+    const roleNames = Object.values(roles).map((role) => JSON.stringify(role.Properties.RoleName) ?? '');
     for (const handler of ['RevealKey', 'SignWebhook', 'CreateIntegration']) {
       expect(roleNames.some((name) => name.includes(`-${handler}"`))).toBe(true);
     }
@@ -229,6 +244,104 @@ describe('stateful stack', () => {
         ]),
       },
     });
+  });
+});
+
+describe('dashboard', () => {
+  it('its bucket is private: no public access, SSL only, read by the distribution alone through OAC', () => {
+    const buckets = app.stateless.findResources('AWS::S3::Bucket') as Record<string, Resource>;
+    const [id, bucket] = Object.entries(buckets).find(([name]) => name.startsWith('DashboardFiles')) ?? [];
+    expect(bucket?.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    const policy = Object.values(app.stateless.findResources('AWS::S3::BucketPolicy')).find((p) =>
+      JSON.stringify((p as Resource).Properties.Bucket).includes(id ?? '-'),
+    ) as Resource;
+    const statements = (
+      policy.Properties.PolicyDocument as { Statement: (Statement & { Principal?: unknown })[] }
+    ).Statement;
+    const allows = statements.filter((statement) => statement.Effect === 'Allow');
+    expect(allows).toHaveLength(1);
+    expect(allows[0]?.Principal).toEqual({ Service: 'cloudfront.amazonaws.com' });
+    expect(actions(allows[0] as Statement)).toEqual(['s3:GetObject']);
+    expect(JSON.stringify(allows[0]?.Condition)).toContain('DashboardDistribution');
+    expect(
+      statements.some(
+        (statement) =>
+          statement.Effect === 'Deny' && JSON.stringify(statement.Condition).includes('aws:SecureTransport'),
+      ),
+    ).toBe(true);
+    const [distribution] = Object.values(
+      app.stateless.findResources('AWS::CloudFront::Distribution'),
+    ) as Resource[];
+    const settings = distribution?.Properties.DistributionConfig as Record<string, unknown> & {
+      Origins: { OriginAccessControlId?: unknown; S3OriginConfig?: { OriginAccessIdentity?: string } }[];
+      DefaultCacheBehavior: Record<string, unknown>;
+    };
+    expect(settings.Origins[0]?.OriginAccessControlId).toBeDefined();
+    expect(settings.Origins[0]?.S3OriginConfig?.OriginAccessIdentity).toBe('');
+    expect(settings.DefaultRootObject).toBe('index.html');
+    expect(settings.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
+    expect(settings.DefaultCacheBehavior.ResponseHeadersPolicyId).toBeDefined();
+  });
+
+  it("the response headers: a strict CSP that reaches only this region's APIs and the login, HSTS, no referrer, no framing", () => {
+    const [policy] = Object.values(
+      app.stateless.findResources('AWS::CloudFront::ResponseHeadersPolicy'),
+    ) as Resource[];
+    const config = policy?.Properties.ResponseHeadersPolicyConfig as {
+      SecurityHeadersConfig: Record<string, Record<string, unknown>>;
+    };
+    const headers = config.SecurityHeadersConfig;
+    const csp = JSON.stringify(headers.ContentSecurityPolicy?.ContentSecurityPolicy);
+    for (const directive of [
+      "default-src 'self'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "frame-ancestors 'none'",
+      "object-src 'none'",
+    ]) {
+      expect(csp).toContain(directive);
+    }
+    expect(csp).not.toContain('unsafe');
+    expect(csp).toContain('.execute-api.');
+    expect(csp).toContain('.amazoncognito.com');
+    expect(headers.StrictTransportSecurity).toMatchObject({
+      AccessControlMaxAgeSec: 63_072_000,
+      IncludeSubdomains: true,
+      Override: true,
+    });
+    expect(headers.ReferrerPolicy).toMatchObject({ ReferrerPolicy: 'no-referrer' });
+    expect(headers.FrameOptions).toMatchObject({ FrameOption: 'DENY' });
+  });
+
+  it('config.json is written at deploy time with the API URL and the sign-in settings; CORS allows the dashboard', () => {
+    const deployments = Object.values(
+      app.stateless.findResources('Custom::CDKBucketDeployment'),
+    ) as Resource[];
+    expect(deployments).toHaveLength(2);
+    const markers = JSON.stringify(deployments.map((d) => d.Properties.SourceMarkers));
+    expect(markers).toContain('ApiF70053CD');
+    expect(markers).toContain('UsersDashboard');
+    app.stateless.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({
+        AllowOrigins: [
+          {
+            'Fn::Join': [
+              '',
+              [
+                'https://',
+                { 'Fn::GetAtt': [Match.stringLikeRegexp('^DashboardDistribution'), 'DomainName'] },
+              ],
+            ],
+          },
+        ],
+      }),
+    });
+    expect(Object.keys(app.stateless.findOutputs('DashboardUrl'))).toEqual(['DashboardUrl']);
   });
 });
 
@@ -340,8 +453,9 @@ describe('functions', () => {
 
   it('every log group has a retention', () => {
     const groups = app.stateless.findResources('AWS::Logs::LogGroup') as Record<string, Resource>;
+    // One a function, the API's access log, and the one of CDK's BucketDeployment function.
     expect(Object.keys(groups).length).toBe(
-      routes.length + internalFunctions.length + jobs.length + cognitoTriggers.length + 1,
+      routes.length + internalFunctions.length + jobs.length + cognitoTriggers.length + 2,
     );
     for (const group of Object.values(groups)) expect(group.Properties.RetentionInDays).toBe(30);
   });
@@ -513,6 +627,25 @@ describe('HTTP API', () => {
     }
   });
 
+  it('the dashboard signs in through the managed login: code flow with PKCE, a public client, back to its own origin', () => {
+    const [client] = Object.values(app.stateless.findResources('AWS::Cognito::UserPoolClient')) as Resource[];
+    expect(client?.Properties).toMatchObject({
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthScopes: ['openid', 'email', 'profile'],
+      GenerateSecret: false,
+      SupportedIdentityProviders: ['COGNITO'],
+    });
+    const callbacks = JSON.stringify(client?.Properties.CallbackURLs);
+    expect(callbacks).toContain('DashboardDistribution');
+    expect(callbacks).toContain('DomainName');
+    app.stateless.hasResourceProperties('AWS::Cognito::UserPoolDomain', {
+      Domain: Match.anyValue(),
+      ManagedLoginVersion: 2,
+    });
+    app.stateless.resourceCountIs('AWS::Cognito::ManagedLoginBranding', 1);
+  });
+
   it('users cannot write their own account or roles', () => {
     const clients = app.stateless.findResources('AWS::Cognito::UserPoolClient') as Record<string, Resource>;
     for (const client of Object.values(clients)) {
@@ -529,7 +662,8 @@ describe('HTTP API', () => {
       allowedOrigins: 'https://dashboard.example.com',
     });
     external.stateless.resourceCountIs('AWS::Cognito::UserPool', 0);
-    external.stateless.resourceCountIs('AWS::Lambda::Function', services.length);
+    // Ours, and CDK's BucketDeployment function for the dashboard's files.
+    external.stateless.resourceCountIs('AWS::Lambda::Function', services.length + 1);
     external.stateless.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       JwtConfiguration: { Issuer: 'https://login.example.com/', Audience: ['dashboard'] },
     });
@@ -591,10 +725,17 @@ describe('full synth', () => {
     buildApp(full);
     const assembly = full.synth();
     const assets = readdirSync(assembly.directory).filter((name) => name.startsWith('asset.'));
-    expect(assets.length).toBe(
+    const bundles = assets.filter((asset) => existsSync(join(assembly.directory, asset, 'index.mjs')));
+    expect(bundles.length).toBe(
       routes.length + internalFunctions.length + jobs.length + cognitoTriggers.length,
     );
-    for (const asset of assets) expect(existsSync(join(assembly.directory, asset, 'index.mjs'))).toBe(true);
+    // The dashboard's files, built by esbuild at synth.
+    const page = assets.find((asset) => existsSync(join(assembly.directory, asset, 'app.js')));
+    expect(page && readdirSync(join(assembly.directory, page)).sort()).toEqual([
+      'app.css',
+      'app.js',
+      'index.html',
+    ]);
     rmSync(outdir, { recursive: true, force: true });
   }, 120_000);
 });
