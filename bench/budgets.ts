@@ -11,6 +11,9 @@ export const BUDGETS = {
   /** bundle ≤ SDK floor + this. */
   bundleAboveFloorKiB: 80,
   warmVerifyRatio: 3,
+  /** The dashboard (issue #12): its JS gzipped, and its first render in Chromium on this machine. */
+  dashboardJsGzipKiB: 60,
+  dashboardFirstRenderMs: 300,
   warmVerifyKmsCalls: 0,
   warmVerifyDynamoReads: 1,
   dollarsPerMillion: {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ROOT } from '../infra/paths.js';
 import { BUDGETS } from './budgets.js';
 import { bundleAll, bundleFloors } from './bundles.js';
+import { measureDashboard } from './dashboard.js';
 import { measureInit } from './init.js';
 import { node24 } from './node24.js';
 import { measureOperations } from './operations.js';
@@ -199,6 +200,27 @@ console.log(
   `Prices: ${PRICES.region}, checked ${PRICES.checkedOn}. Lambda time is this machine's median handler time against local ` +
     "engines at each function's deployed memory, so treat GB-seconds as an estimate; request, DynamoDB and KMS counts " +
     'are exact for the scripted run.\n',
+);
+
+console.log(
+  'The dashboard, in Debian Chromium (first render = navigation start to the sign-in page drawn, median of 7)',
+);
+const dashboard = await measureDashboard();
+table(
+  ['what', 'figure', 'budget'],
+  [
+    [
+      'JS gzipped',
+      record('dashboard:js-gzip', dashboard.jsGzipBytes, kib, BUDGETS.dashboardJsGzipKiB * 1024),
+      kib(BUDGETS.dashboardJsGzipKiB * 1024),
+    ],
+    ['CSS gzipped', record('dashboard:css-gzip', dashboard.cssGzipBytes, kib), '—'],
+    [
+      'first render',
+      record('dashboard:first-render', dashboard.firstRenderMs, ms, BUDGETS.dashboardFirstRenderMs),
+      ms(BUDGETS.dashboardFirstRenderMs),
+    ],
+  ],
 );
 
 console.log('Scale: one integration, verifications spread over the containers Lambda runs for it');
