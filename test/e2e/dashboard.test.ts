@@ -219,6 +219,39 @@ describe('the dashboard', () => {
     await context.close();
   });
 
+  it('a KMS outage during Show key reads as words with a safe retry, and the retry shows the secret', async () => {
+    const { page, context } = await signedIn('alice', 'admin', 'outage');
+    await createIntegration(page, 'Outage');
+    const fault = (value: string) =>
+      fetch(`${server.kmsEndpoint}/__standin/fault`, {
+        method: 'POST',
+        body: JSON.stringify({ fault: value, ...(value === 'none' ? {} : { operations: ['Decrypt'] }) }),
+      });
+    await fault('unavailable');
+    try {
+      await page.getByRole('button', { name: 'Show key' }).click();
+      await page
+        .getByRole('dialog', { name: 'Show this shared secret key?' })
+        .getByRole('button', { name: 'Show key' })
+        .click();
+      const alert = page.getByRole('alert');
+      await alert
+        .getByText("The service couldn't finish this just now. Nothing was changed: try again.")
+        .waitFor();
+      expect(await alert.textContent()).not.toContain('{');
+      await screenshot(page, 'reveal-503');
+    } finally {
+      await fault('none');
+    }
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page
+      .getByRole('dialog', { name: 'Show this shared secret key?' })
+      .getByRole('button', { name: 'Show key' })
+      .click();
+    expect(await copyAndClose(page)).toMatch(/^ssk_/);
+    await context.close();
+  });
+
   it('two users racing on Show key: exactly one sees the secret, the other "Key no longer viewable"; after a reload nobody can', async () => {
     const first = await signedIn('alice');
     await createIntegration(first.page, 'Race');
