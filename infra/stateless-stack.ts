@@ -226,7 +226,7 @@ export class StatelessStack extends Stack {
       const integration = new HttpLambdaIntegration(`${pascal(route.handler)}Integration`, fn.fn);
       const [apiRoute] = this.api.addRoutes({
         path: route.path,
-        methods: [route.method as HttpMethod],
+        methods: [route.method as HttpMethod, ...(route.head ? ['HEAD' as HttpMethod] : [])],
         integration,
         authorizer: route.public ? new HttpNoneAuthorizer() : authorizer,
       });

@@ -11,6 +11,8 @@ export interface LocalRoute {
   method: string;
   path: string;
   public?: boolean;
+  /** Also answers HEAD (headers only). */
+  head?: boolean;
   handler: LambdaHandler;
   functionName: string;
 }
@@ -57,16 +59,35 @@ function gatewayError(res: ServerResponse, status: number, message: string) {
   res.end(JSON.stringify({ message }));
 }
 
+/** API Gateway's payload limit: 10 MB. */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+class PayloadTooLarge extends Error {}
+
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > 10 * 1024 * 1024) throw new Error('payload too large');
+    if (size > MAX_BODY_BYTES) throw new PayloadTooLarge();
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
 }
+
+function clientError(res: ServerResponse, status: number, code: string, message: string) {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify({ error: { code, message } }));
+}
+
+/**
+ * The request path as sent: not normalised (no `.`/`..` resolution, which would let
+ * `/integrations/../health` reach another route than the one written), split into segments.
+ */
+function rawPath(url: string): string {
+  return url.split('?')[0] ?? '/';
+}
+const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
 
 /**
  * An API Gateway HTTP API stand-in: matches the route, checks the bearer token like the JWT authorizer,
@@ -84,25 +105,49 @@ export function createLocalServer(options: {
   return createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
+      const path = rawPath(req.url ?? '/');
       const method = (req.method ?? 'GET').toUpperCase();
-      const body = await readBody(req);
+      let body: Buffer;
+      try {
+        body = await readBody(req);
+      } catch (error) {
+        if (!(error instanceof PayloadTooLarge)) throw error;
+        res.setHeader('connection', 'close');
+        return clientError(res, 413, 'payload_too_large', 'The request body is over the 10 MB limit.');
+      }
+      // A preflight: API Gateway answers it itself when CORS is configured; the local dashboard is
+      // same-origin, so no origin is allowed here.
+      if (method === 'OPTIONS') {
+        res.writeHead(204);
+        return res.end();
+      }
       let match: { route: CompiledRoute; params: Record<string, string> } | undefined;
-      let pathMatched = false;
-      for (const route of compiled) {
-        const found = route.pattern.exec(url.pathname);
-        if (!found) continue;
-        pathMatched = true;
-        if (route.method !== method) continue;
-        const params: Record<string, string> = {};
-        route.names.forEach((name, index) => {
-          params[name] = decodeURIComponent(found[index + 1] ?? '');
-        });
-        match = { route, params };
-        break;
+      if (!DOT_SEGMENT.test(path)) {
+        for (const route of compiled) {
+          const found = route.pattern.exec(path);
+          if (!found) continue;
+          if (route.method !== method && !(method === 'HEAD' && route.head)) continue;
+          const params: Record<string, string> = {};
+          try {
+            route.names.forEach((name, index) => {
+              params[name] = decodeURIComponent(found[index + 1] ?? '');
+            });
+          } catch {
+            return clientError(
+              res,
+              400,
+              'invalid_request',
+              'The path has a broken percent-escape: write a literal % as %25 and escape only whole UTF-8 characters.',
+            );
+          }
+          match = { route, params };
+          break;
+        }
       }
       if (!match) {
         if (options.fallback && (await options.fallback(req, res, body))) return;
-        return gatewayError(res, pathMatched ? 405 : 404, pathMatched ? 'Method Not Allowed' : 'Not Found');
+        // API Gateway's HTTP API answers an unknown path and a known path with another method alike.
+        return gatewayError(res, 404, 'Not Found');
       }
 
       const { route, params } = match;
@@ -136,6 +181,7 @@ export function createLocalServer(options: {
         responseHeaders[name] = String(value);
       res.writeHead(result?.statusCode ?? 200, { ...responseHeaders, 'x-request-id': requestId });
       const payload = result?.body ?? '';
+      if (method === 'HEAD') return res.end();
       res.end(result?.isBase64Encoded ? Buffer.from(payload, 'base64') : payload);
     } catch {
       // Same as API Gateway when the integration fails: no detail leaves the server.
@@ -160,6 +206,7 @@ export async function loadRoutes(routes: RouteSpec[]): Promise<LocalRoute[]> {
         method: route.method,
         path: route.path,
         public: route.public,
+        head: route.head,
         handler: module.handler,
         functionName: route.handler,
       };

@@ -60,6 +60,8 @@ export interface RouteSpec extends FunctionSpec {
   path: string;
   /** No JWT: open to anyone (health, OpenAPI) or authenticated by a request signature. */
   public?: boolean;
+  /** Also routed for HEAD (load balancers' and uptime checks' liveness probes). */
+  head?: boolean;
   signed?: boolean;
   access: Access;
   request?: { body?: z.core.$ZodType; params?: z.core.$ZodType; query?: z.core.$ZodType };
@@ -81,6 +83,7 @@ export const routes: RouteSpec[] = [
     handler: 'health',
     summary: 'Liveness check',
     public: true,
+    head: true,
     access: { dynamodb: [] },
     responses: { 200: { description: 'The service is up', schema: R.Health } },
   },

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +74,71 @@ describe('public routes', () => {
     expect(document.openapi).toBe('3.1.0');
     for (const route of routes)
       expect(document.paths[route.path]?.[route.method.toLowerCase()]).toBeDefined();
+  });
+});
+
+describe('what the gateway answers before any function runs', () => {
+  it('a broken percent-escape in any path parameter is a 400 in the error shape, before the token is looked at', async () => {
+    const withParams = routes.filter((route) => route.path.includes('{'));
+    expect(withParams.length).toBeGreaterThan(5);
+    for (const route of withParams) {
+      for (const bad of ['%ff', '%', '%C0%AF', '%E0%A4%A']) {
+        const path = route.path.replace(/\{\w+\}/g, bad);
+        const response = await server.request(path, { method: route.method });
+        const label = `${route.method} ${path}`;
+        expect(response.status, label).toBe(400);
+        expectError(await body(response), 'invalid_request');
+      }
+    }
+  });
+
+  it('a body over 10 MB is a 413 in the error shape', async () => {
+    const response = await server.request('/integrations', {
+      method: 'POST',
+      token: admin,
+      headers: { 'content-type': 'application/json' },
+      body: 'x'.repeat(10 * 1024 * 1024 + 1),
+    });
+    expect(response.status).toBe(413);
+    expectError(await body(response), 'payload_too_large');
+  });
+
+  it('unknown paths and methods, dot segments, HEAD and OPTIONS answer as API Gateway does', async () => {
+    // Sent as written: fetch would resolve the dot segments before sending.
+    const raw = (method: string, path: string) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const target = new URL(server.url);
+        const req = httpRequest({ host: target.hostname, port: target.port, method, path }, (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => {
+            text += chunk.toString('utf8');
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    for (const [method, path] of [
+      ['GET', '/nope'],
+      ['PUT', '/integrations'],
+      ['DELETE', '/health'],
+      ['GET', '/integrations/../health'],
+      ['GET', '/integrations/%2e%2e/health'],
+      ['GET', '/./health'],
+    ] as const) {
+      const response = await raw(method, path);
+      expect(response.status, `${method} ${path}`).toBe(404);
+      expect(JSON.parse(response.text)).toEqual({ message: 'Not Found' });
+    }
+    const head = await server.request('/health', { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+    const preflight = await server.request('/integrations', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
 
