@@ -1,0 +1,107 @@
+import { startLocalServer } from '../test/support/local-server.js';
+import { hostileRequests } from './hostile.js';
+import { findLeaks } from './leaks.js';
+import { checkModel } from './model.js';
+import { raceReveals } from './races.js';
+import { hostileTarget, residentMiB } from './targets.js';
+
+/**
+ * `npm run reliability`: every guarantee shown with numbers against the real local stack, one summary
+ * table at the end, exit 1 if any row fails. `--quick` runs the sizes `npm test` uses.
+ */
+const quick = process.argv.includes('--quick');
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const rows: { check: string; figure: string; pass: boolean }[] = [];
+const row = (check: string, figure: string, pass: boolean) => {
+  rows.push({ check, figure, pass });
+  console.log(`${pass ? 'ok  ' : 'FAIL'} ${check}: ${figure}`);
+};
+
+console.log('The reveal protocol, model-checked by spin (shared/domain/reveal.pml)…');
+for (const n of [2, 3, 4]) {
+  const result = checkModel(n);
+  row(
+    `model, ${n} requesters`,
+    `${result.states} states, ${result.errors} errors`,
+    result.errors === 0 && result.states > 0,
+  );
+}
+
+const server = await startLocalServer({ POWERTOOLS_LOG_LEVEL: 'DEBUG' });
+const secrets: string[] = [];
+const tokens: string[] = [];
+try {
+  const rounds = quick ? 40 : 1_000;
+  console.log(
+    `Reveal races through HTTP: ${rounds} rounds of 2 to 64 requesters, 6 users, 3 client processes…`,
+  );
+  const races = await raceReveals(
+    {
+      url: server.url,
+      token: async (account, user) => {
+        const token = await server.token(account, user);
+        tokens.push(token);
+        return token;
+      },
+    },
+    { rounds, clients: 3, users: 6 },
+  );
+  secrets.push(...races.secrets);
+  row('races: rounds / requests', `${races.rounds} / ${races.requests}`, races.rounds === rounds);
+  row('races: double reveals', String(races.doubleReveals), races.doubleReveals === 0);
+  row('races: lost secrets', String(races.lostSecrets), races.lostSecrets === 0);
+  row('races: 410s not naming the winner', String(races.unnamed410s), races.unnamed410s === 0);
+  row('races: audit ≠ one key.revealed', String(races.auditMismatches), races.auditMismatches === 0);
+  row('races: other answers', String(races.unexpected), races.unexpected === 0);
+
+  const count = quick ? 600 : 10_000;
+  console.log(`Hostile input: ${count} requests generated from openapi.json…`);
+  const target = await hostileTarget(server);
+  tokens.push(...Object.values(target.tokens));
+  const before = residentMiB(server.child.pid);
+  const hostile = await hostileRequests(target, count);
+  const after = residentMiB(server.child.pid);
+  const health = await fetch(`${server.url}/health`)
+    .then((r) => r.status)
+    .catch(() => 0);
+  row(
+    'hostile: requests',
+    `${hostile.requests} (${Object.entries(hostile.byStatus)
+      .map(([s, n]) => `${s}×${n}`)
+      .join(' ')})`,
+    hostile.requests === count,
+  );
+  row('hostile: 5xx', String(hostile.serverErrors), hostile.serverErrors === 0);
+  row('hostile: 4xx not in the error shape', String(hostile.badShapes), hostile.badShapes === 0);
+  row(
+    'hostile: secrets in responses that carry none',
+    String(hostile.leakedSecrets),
+    hostile.leakedSecrets === 0,
+  );
+  row(
+    'hostile: server up after',
+    `GET /health ${health}; memory ${before.toFixed(0)} → ${after.toFixed(0)} MiB`,
+    health === 200,
+  );
+  for (const example of hostile.examples) console.log(`  ${example}`);
+} finally {
+  await server.interrupt();
+}
+const leaks = findLeaks(
+  server.output(),
+  secrets,
+  tokens.filter((t) => t.length > 20),
+);
+row(
+  'leaks: secrets or tokens in any log line (text, hex, base64, base64url)',
+  `${leaks} of ${secrets.length} secrets, ${tokens.length} tokens`,
+  leaks === 0,
+);
+
+const width = Math.max(...rows.map((r) => r.check.length));
+console.log(`\n${'check'.padEnd(width)}  result  figure`);
+console.log(`${'-'.repeat(width)}  ------  ------`);
+for (const r of rows) console.log(`${r.check.padEnd(width)}  ${r.pass ? 'ok    ' : 'FAIL  '}  ${r.figure}`);
+const failed = rows.filter((r) => !r.pass).length;
+console.log(failed ? `\n${failed} check(s) failed.` : '\nEvery check passed.');
+process.exit(failed ? 1 : 0);
