@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
  * It is a development tool, not a KMS: its one symmetric key lives in memory (or in a file when the
  * local data is persisted).
  */
-export type Fault = 'none' | 'unavailable' | 'throttle' | 'invalid-ciphertext';
+export type Fault = 'none' | 'unavailable' | 'throttle' | 'invalid-ciphertext' | 'access-denied' | 'timeout';
 
 export interface KmsStandIn {
   endpoint: string;
@@ -242,6 +242,15 @@ export async function startKmsStandIn(
         if (fault.kind === 'unavailable')
           throw new KmsError('KMSInternalException', 'Service unavailable', 500);
         if (fault.kind === 'throttle') throw new KmsError('ThrottlingException', 'Rate exceeded');
+        if (fault.kind === 'access-denied') {
+          throw new KmsError('AccessDeniedException', 'User is not authorized to perform this operation');
+        }
+        if (fault.kind === 'timeout') {
+          // Longer than any client's request timeout: the caller gives up first.
+          await new Promise((resolve) => setTimeout(resolve, 15_000));
+          res.destroy();
+          return;
+        }
         throw new KmsError('InvalidCiphertextException', '');
       }
       let body: Record<string, unknown>;

@@ -37,7 +37,12 @@ export async function startEngines(
   options: { dataDir?: string; tableName?: string; onOutbox?: (entry: OutboxEntry) => void } = {},
 ): Promise<Engines> {
   const tableName = options.tableName ?? LOCAL_TABLE;
-  const dynamodb = await startDynamoDbLocal({ dataDir: options.dataDir });
+  // LOCAL_DYNAMODB_ENDPOINT: use a DynamoDB (Local) that already runs — the reliability suite puts a
+  // fault-injecting proxy there — instead of starting one.
+  const external = process.env.LOCAL_DYNAMODB_ENDPOINT;
+  const dynamodb: DynamoDbLocal = external
+    ? { endpoint: external, port: Number(new URL(external).port), stop: async () => undefined }
+    : await startDynamoDbLocal({ dataDir: options.dataDir });
   let kms: KmsStandIn | undefined;
   let notify: NotifyStandIn | undefined;
   try {

@@ -1,4 +1,5 @@
 import { startLocalServer } from '../test/support/local-server.js';
+import { runFaults } from './faults.js';
 import { hostileRequests } from './hostile.js';
 import { findLeaks } from './leaks.js';
 import { checkModel } from './model.js';
@@ -87,8 +88,19 @@ try {
 } finally {
   await server.interrupt();
 }
+console.log('Faults: KMS through the stand-in, DynamoDB through a proxy, the process killed at the commit…');
+const faults = await runFaults({
+  quick,
+  onRow: (r) =>
+    console.log(
+      `  ${r.pass ? 'ok  ' : 'FAIL'} ${r.fault} during ${r.operation}: ${r.answer}; then ${r.after}`,
+    ),
+});
+for (const r of faults.rows)
+  row(`fault: ${r.fault} during ${r.operation}`, `${r.answer}; then ${r.after}`, r.pass);
+
 const leaks = findLeaks(
-  server.output(),
+  server.output() + faults.output,
   secrets,
   tokens.filter((t) => t.length > 20),
 );
