@@ -2,6 +2,7 @@ import { startLocalServer } from '../test/support/local-server.js';
 import { runFaults } from './faults.js';
 import { hostileRequests } from './hostile.js';
 import { findLeaks } from './leaks.js';
+import { runLoad } from './load.js';
 import { checkModel } from './model.js';
 import { raceReveals } from './races.js';
 import { hostileTarget, residentMiB } from './targets.js';
@@ -88,6 +89,37 @@ try {
 } finally {
   await server.interrupt();
 }
+const seconds = quick ? 5 : 60;
+console.log(`Load: ${seconds} s of list, create, reveal, rotate, verify and sign at once (autocannon)…`);
+// The public route's per-integration limit would turn most of this into 429s: lifted for the load run.
+const loaded = await startLocalServer({
+  SIGNATURE_CHECK_RATE_PER_SECOND: '100000',
+  SIGNATURE_CHECK_BURST: '100000',
+  POWERTOOLS_LOG_LEVEL: 'WARN',
+});
+try {
+  const load = await runLoad(loaded, seconds);
+  console.log('  route                        requests   req/s   p50 ms   p99 ms   errors');
+  for (const r of load.rows) {
+    console.log(
+      `  ${r.route.padEnd(28)} ${String(r.requests).padStart(8)} ${r.perSecond.toFixed(0).padStart(7)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(8)}   ${(r.errorRate * 100).toFixed(2)}%`,
+    );
+    row(
+      `load: ${r.route}`,
+      `${r.perSecond.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${(r.errorRate * 100).toFixed(2)}% errors`,
+      r.errorRate < 0.01,
+    );
+  }
+  row('load: keys revealed more than once', String(load.doubleReveals), load.doubleReveals === 0);
+  row(
+    'load: audit ≠ actions',
+    `${load.auditMismatches} (${load.integrationsCreated} created, ${load.rotations} rotations)`,
+    load.auditMismatches === 0,
+  );
+} finally {
+  await loaded.interrupt();
+}
+
 console.log('Faults: KMS through the stand-in, DynamoDB through a proxy, the process killed at the commit…');
 const faults = await runFaults({
   quick,
