@@ -11,7 +11,7 @@ import {
   ValidationError,
 } from '../../shared/domain/errors.js';
 import * as service from '../../shared/domain/service.js';
-import { callsDuring as observed } from '../support/aws-calls.js';
+import { type AwsCall, observeCalls, callsDuring as observed } from '../support/aws-calls.js';
 import { actor, connectedEngines } from '../support/engines.js';
 
 let engines: Awaited<ReturnType<typeof connectedEngines>>;
@@ -474,5 +474,70 @@ describe('write shapes the cost budgets rest on (issue #5)', () => {
       { service: 'dynamodb', operation: 'TransactWriteItems', items: 2 },
     ]);
     expect(created.filter((call) => call.service === 'kms')).toHaveLength(1);
+  });
+
+  it('every audited change is one atomic write with its audit events inside it, and no write carries them apart', async () => {
+    const owner = actor('shapes-all', 'sam');
+    /** The writes that applied (a conditional attempt that failed wrote nothing). */
+    const writesOf = async (work: () => Promise<unknown>) => {
+      const applied: AwsCall[] = [];
+      const stop = observeCalls(engines.client, 'dynamodb', async (call, next) => {
+        const output = await next();
+        if (['PutItem', 'UpdateItem', 'TransactWriteItems'].includes(call.operation)) applied.push(call);
+        return output;
+      });
+      try {
+        await work();
+      } finally {
+        stop();
+      }
+      return applied;
+    };
+    const actionsIn = (call: { input: unknown }) =>
+      [...JSON.stringify(call.input).matchAll(/"action":"([a-z_.]+)"/g)].map((m) => m[1]).sort();
+    let integrationId = '';
+    let keyId = '';
+    let createdKeyId = '';
+    const changes: [string, () => Promise<unknown>, string[]][] = [
+      [
+        'create integration',
+        async () => {
+          const created = await service.createIntegration(engines.deps, owner, { name: 'All' });
+          integrationId = created.integration.id;
+          keyId = created.key.id;
+        },
+        ['integration.created', 'key.auto_generated'],
+      ],
+      [
+        'create key',
+        async () => {
+          createdKeyId = (await service.createKey(engines.deps, owner, integrationId, { name: 'k' })).key.id;
+        },
+        ['key.created'],
+      ],
+      ['reveal', () => service.revealKey(engines.deps, owner, integrationId, keyId), ['key.revealed']],
+      [
+        'rotate',
+        () => service.rotateKey(engines.deps, owner, integrationId, createdKeyId, {}),
+        ['key.created', 'key.rotated'],
+      ],
+      ['revoke', () => service.revokeKey(engines.deps, owner, integrationId, keyId), ['key.revoked']],
+      [
+        'rename',
+        () => service.updateIntegration(engines.deps, owner, integrationId, { name: 'All 2' }),
+        ['integration.updated'],
+      ],
+      [
+        'rotation settings',
+        () => service.updateRotationSettings(engines.deps, owner, { rotationPeriodDays: 30 }),
+        ['settings.rotation_updated'],
+      ],
+    ];
+    for (const [what, work, expected] of changes) {
+      const writes = await writesOf(work);
+      const carrying = writes.filter((call) => actionsIn(call).length > 0);
+      expect(carrying, what).toHaveLength(1);
+      expect(actionsIn(carrying[0] as { input: unknown }), what).toEqual([...expected].sort());
+    }
   });
 });
