@@ -224,13 +224,13 @@ export class StatelessStack extends Stack {
     for (const route of routes) {
       const fn = make(route, route.public ? {} : jwtEnvironment);
       const integration = new HttpLambdaIntegration(`${pascal(route.handler)}Integration`, fn.fn);
-      const [apiRoute] = this.api.addRoutes({
+      const apiRoutes = this.api.addRoutes({
         path: route.path,
         methods: [route.method as HttpMethod, ...(route.head ? ['HEAD' as HttpMethod] : [])],
         integration,
         authorizer: route.public ? new HttpNoneAuthorizer() : authorizer,
       });
-      if (route.public && apiRoute) {
+      for (const apiRoute of route.public ? apiRoutes : []) {
         Validations.of(apiRoute).acknowledge({
           id: 'AwsSolutions::AwsSolutions-APIG4',
           reason: route.signed

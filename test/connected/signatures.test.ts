@@ -283,7 +283,12 @@ describe('verification', () => {
       Array.from({ length: 200 }, () => verify(integration, body, signature)),
     );
     for (let i = 0; i < 800; i++) results.push(await verify(integration, body, signature));
-    expect(results.every((r) => r.valid)).toBe(true);
+    // On a loaded machine a read may time out: that answer is "unavailable, retry" (fail closed), and
+    // the retry must verify. Nothing else but valid is acceptable.
+    const unavailable = results.filter((r) => !r.valid && r.reason === 'unavailable').length;
+    for (let i = 0; i < unavailable; i++) results.push(await verify(integration, body, signature));
+    expect(results.filter((r) => !r.valid && r.reason !== 'unavailable')).toEqual([]);
+    expect(results.filter((r) => r.valid).length).toBe(1000);
     expect(engines.kms.stats().Decrypt ?? 0).toBeLessThanOrEqual(1);
     // After the cache period the key is decrypted again, once.
     clock.t += 5 * 60_000 + 1;
