@@ -574,7 +574,10 @@ describe('HTTP API', () => {
       string,
       Resource
     >;
-    expect(Object.keys(apiRoutes)).toHaveLength(routes.length);
+    // One route each, plus HEAD for the routes that answer it (GET /health).
+    expect(Object.keys(apiRoutes)).toHaveLength(routes.length + routes.filter((r) => r.head).length);
+    const head = Object.values(apiRoutes).find((r) => r.Properties.RouteKey === 'HEAD /health');
+    expect(head?.Properties.AuthorizationType).toBe('NONE');
     for (const route of routes) {
       const found = Object.values(apiRoutes).find(
         (r) => r.Properties.RouteKey === `${route.method} ${route.path}`,
