@@ -25,6 +25,8 @@ export interface DeployConfig {
   reminderTimeZone: string;
   /** The dashboard's URL named in reminder messages (default: its CloudFront URL). */
   dashboardUrl?: string;
+  /** Where GitHub publishes its secret-scanning public keys. */
+  secretScanningKeysUrl: string;
   /** The Cognito managed login's domain prefix (globally unique; default shared-secret-keys-<account>). */
   authDomainPrefix?: string;
 }
@@ -65,6 +67,10 @@ export function readConfig(node: Node): DeployConfig {
     alertOnForeignDecrypt: [true, 'true'].includes(get('alertOnForeignDecrypt') as never),
     rotationPeriodDays: int(get('rotationPeriodDays'), 90, 'rotationPeriodDays', 1, 730),
     reminderHour: int(get('reminderHour'), 9, 'reminderHour', 0, 23),
+    secretScanningKeysUrl:
+      typeof get('secretScanningKeysUrl') === 'string' && get('secretScanningKeysUrl') !== ''
+        ? String(get('secretScanningKeysUrl'))
+        : 'https://api.github.com/meta/public_keys/secret_scanning',
     reminderTimeZone: typeof get('reminderTimeZone') === 'string' ? String(get('reminderTimeZone')) : 'UTC',
     dashboardUrl:
       typeof get('dashboardUrl') === 'string' && get('dashboardUrl') !== ''
@@ -84,6 +90,9 @@ export function readConfig(node: Node): DeployConfig {
       );
     }
     config.authDomainPrefix = prefix;
+  }
+  if (!config.secretScanningKeysUrl.startsWith('https://')) {
+    throw new Error('Context secretScanningKeysUrl must be an https:// URL');
   }
   if (config.dashboardUrl && !config.dashboardUrl.startsWith('https://')) {
     throw new Error('Context dashboardUrl must be an https:// URL');

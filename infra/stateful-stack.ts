@@ -63,6 +63,12 @@ export class StatefulStack extends Stack {
           projectionType: ProjectionType.INCLUDE,
           nonKeyAttributes: [...TABLE.gsi2.projected],
         },
+        {
+          indexName: TABLE.gsi3.indexName,
+          partitionKey: { name: TABLE.gsi3.partitionKey, type: AttributeType.STRING },
+          projectionType: ProjectionType.INCLUDE,
+          nonKeyAttributes: [...TABLE.gsi3.projected],
+        },
       ],
       // The lifecycle events' outbox: every audited change's own write, in order (functions/publish-lifecycle.ts).
       dynamoStream: StreamViewType.NEW_AND_OLD_IMAGES,

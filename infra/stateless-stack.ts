@@ -222,7 +222,10 @@ export class StatelessStack extends Stack {
     // Every dashboard handler verifies the caller's JWT itself, against the authorizer's issuer and audience.
     const jwtEnvironment = { JWT_ISSUER: issuer, JWT_AUDIENCE: audience.join(',') };
     for (const route of routes) {
-      const fn = make(route, route.public ? {} : jwtEnvironment);
+      const fn = make(route, {
+        ...(route.public ? {} : jwtEnvironment),
+        ...(route.signedBy === 'github' ? { SECRET_SCANNING_KEYS_URL: config.secretScanningKeysUrl } : {}),
+      });
       const integration = new HttpLambdaIntegration(`${pascal(route.handler)}Integration`, fn.fn);
       const apiRoutes = this.api.addRoutes({
         path: route.path,
@@ -233,9 +236,12 @@ export class StatelessStack extends Stack {
       for (const apiRoute of route.public ? apiRoutes : []) {
         Validations.of(apiRoute).acknowledge({
           id: 'AwsSolutions::AwsSolutions-APIG4',
-          reason: route.signed
-            ? 'Integrations authenticate this route with an HMAC signature over the body, which the function verifies; an API Gateway authorizer cannot see the body.'
-            : 'Public by design: liveness and the OpenAPI document carry no data.',
+          reason:
+            route.signedBy === 'github'
+              ? "GitHub signs each secret-scanning report with ECDSA over the body, which the function verifies against GitHub's published keys; an API Gateway authorizer cannot see the body."
+              : route.signedBy === 'integration'
+                ? 'Integrations authenticate this route with an HMAC signature over the body, which the function verifies; an API Gateway authorizer cannot see the body.'
+                : 'Public by design: liveness and the OpenAPI document carry no data.',
         });
       }
     }

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { localDashboard } from './dashboard.js';
 import { localIssuer } from './dev-auth.js';
 import { internalOperations } from './internal.js';
 import { outboxLine } from './notify-standin.js';
-import { OUTBOX_FILE, STACK_FILE, STREAM_FAILURES_FILE } from './paths.js';
+import { LOCAL_DIR, OUTBOX_FILE, STACK_FILE, STREAM_FAILURES_FILE } from './paths.js';
+import { localScanningKeys } from './scanning-keys.js';
 import { createLocalServer, lambdaContext, listen, loadRoutes } from './server.js';
 import { closeServer, startEngines } from './stack.js';
 import { type LocalStack, writeStackFile } from './stack-file.js';
@@ -26,7 +27,9 @@ const engines = await startEngines({
 });
 const issuer = await localIssuer();
 // Handlers read their configuration at import, exactly as at a Lambda cold start.
-Object.assign(process.env, engines.env, issuer.env);
+Object.assign(process.env, engines.env, issuer.env, {
+  SECRET_SCANNING_KEYS_FILE: localScanningKeys(join(LOCAL_DIR, 'secret-scanning')).file,
+});
 const { routes } = await import('../shared/routes.js');
 const internal = await internalOperations();
 const dashboard = localDashboard(issuer);

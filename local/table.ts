@@ -17,6 +17,12 @@ const gsi2 = {
   Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...TABLE.gsi2.projected] },
 };
 
+const gsi3 = {
+  IndexName: TABLE.gsi3.indexName,
+  KeySchema: [{ AttributeName: TABLE.gsi3.partitionKey, KeyType: 'HASH' as const }],
+  Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...TABLE.gsi3.projected] },
+};
+
 /** The table the CDK app deploys, from the same declaration (shared/adapters/dynamodb/table.ts). */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
@@ -31,6 +37,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
           TABLE.gsi1.sortKey,
           TABLE.gsi2.partitionKey,
           TABLE.gsi2.sortKey,
+          TABLE.gsi3.partitionKey,
         ].map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
         KeySchema: [
           { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
@@ -46,6 +53,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
             Projection: { ProjectionType: 'ALL' },
           },
           gsi2,
+          gsi3,
         ],
         // The lifecycle events' outbox (shared/domain/lifecycle.ts), as on AWS.
         StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
@@ -84,6 +92,15 @@ async function upgrade(client: DynamoDBClient, tableName: string) {
           AttributeType: 'S' as const,
         })),
         GlobalSecondaryIndexUpdates: [{ Create: gsi2 }],
+      }),
+    );
+  }
+  if (!table?.GlobalSecondaryIndexes?.some((index) => index.IndexName === TABLE.gsi3.indexName)) {
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [{ AttributeName: TABLE.gsi3.partitionKey, AttributeType: 'S' }],
+        GlobalSecondaryIndexUpdates: [{ Create: gsi3 }],
       }),
     );
   }

@@ -29,6 +29,9 @@ export async function runLoad(server: RunningServer, seconds: number) {
   // Integrations to read, verify and sign against; auto-generated keys to reveal; keys to rotate.
   const pool: Pool = [];
   const revealable: { integrationId: string; keyId: string }[] = [];
+  const rotating: { integrationId: string; keyId: string }[] = [];
+  const rotateConflicts = { count: 0 };
+  const connectionErrors = new Map<string, Map<string, number>>();
   for (let i = 0; i < 40; i++) {
     const created = (await post('/integrations', { name: `load ${i}` })) as {
       integration: { id: string; apiKey: string };
@@ -45,8 +48,12 @@ export async function runLoad(server: RunningServer, seconds: number) {
       secret: key.secret,
     });
     revealable.push({ integrationId: created.integration.id, keyId: created.key.id });
+    // A key of its own to rotate, so the signer's key keeps verifying.
+    const rotated = (await post(`/integrations/${created.integration.id}/keys`, { name: 'rotated' })) as {
+      key: { id: string };
+    };
+    rotating.push({ integrationId: created.integration.id, keyId: rotated.key.id });
   }
-  const rotating = pool.map(({ integrationId, keyId }) => ({ integrationId, keyId }));
   let next = 0;
   const pick = <T>(items: T[]) => items[next++ % items.length] as T;
   const revealStatus = new Map<string, number[]>();
@@ -140,6 +147,8 @@ export async function runLoad(server: RunningServer, seconds: number) {
             },
             onResponse: (status, responseBody, ctx: object) => {
               const context = ctx as Record<string, unknown>;
+              // Two connections rotating the same key at once: one wins, the other is told 409.
+              if (status === 409) rotateConflicts.count++;
               if (status !== 201) return;
               rotations++;
               const successor = (JSON.parse(responseBody) as { key: { id: string } }).key.id;
@@ -203,14 +212,22 @@ export async function runLoad(server: RunningServer, seconds: number) {
   ];
 
   const results = await Promise.all(
-    workloads.map(
-      ({ options }) =>
-        autocannon({
-          connections: 8,
-          duration: seconds,
-          ...options,
-        }) as unknown as Promise<autocannon.Result>,
-    ),
+    workloads.map(({ route, options }) => {
+      const instance = autocannon({
+        connections: 8,
+        duration: seconds,
+        ...options,
+      }) as unknown as Promise<autocannon.Result> & {
+        on(event: 'reqError', listener: (error: NodeJS.ErrnoException) => void): void;
+      };
+      const errors = new Map<string, number>();
+      connectionErrors.set(route, errors);
+      instance.on('reqError', (error: NodeJS.ErrnoException) => {
+        const code = error.code ?? error.message;
+        errors.set(code, (errors.get(code) ?? 0) + 1);
+      });
+      return instance;
+    }),
   );
   const rows: LoadRow[] = workloads.map(({ route }, i) => {
     const result = results[i] as autocannon.Result;
@@ -218,8 +235,9 @@ export async function runLoad(server: RunningServer, seconds: number) {
     const revealErrors = [...revealStatus.values()]
       .flat()
       .filter((status) => status !== 200 && status !== 410).length;
+    const conflicts = route.includes('rotate') ? rotateConflicts.count : 0;
     const errors =
-      (route.includes('reveal') ? revealErrors : result.non2xx) + result.errors + result.timeouts;
+      (route.includes('reveal') ? revealErrors : result.non2xx - conflicts) + result.errors + result.timeouts;
     return {
       route,
       requests: result.requests.total,
@@ -260,5 +278,16 @@ export async function runLoad(server: RunningServer, seconds: number) {
   // at most one per connection.
   const extra = listed - (integrationsCreated + pool.length);
   if (extra < 0 || extra > 8) auditMismatches++;
-  return { rows, doubleReveals, auditMismatches, rotations, integrationsCreated };
+  const errorsSeen = Object.fromEntries(
+    [...connectionErrors].map(([route, map]) => [route, Object.fromEntries(map)]),
+  );
+  return {
+    rows,
+    doubleReveals,
+    auditMismatches,
+    rotations,
+    integrationsCreated,
+    rotateConflicts: rotateConflicts.count,
+    errorsSeen,
+  };
 }

@@ -1,5 +1,5 @@
 import type * as z from 'zod/mini';
-import { GSI1, GSI2 } from './adapters/dynamodb/table.js';
+import { GSI1, GSI2, GSI3 } from './adapters/dynamodb/table.js';
 import type { Purpose } from './domain/ports.js';
 import * as R from './http/response-schemas.js';
 import * as S from './http/schemas.js';
@@ -15,7 +15,7 @@ export type DynamoAction =
 export interface Access {
   dynamodb: DynamoAction[];
   /** The table's index the function queries, if any (table.ts). */
-  dynamodbIndex?: typeof GSI1 | typeof GSI2;
+  dynamodbIndex?: typeof GSI1 | typeof GSI2 | typeof GSI3;
   /** Reads the table's stream (as an event source). */
   dynamodbStream?: boolean;
   /** Publishes to the notification topic. */
@@ -60,6 +60,8 @@ export interface RouteSpec extends FunctionSpec {
   path: string;
   /** No JWT: open to anyone (health, OpenAPI) or authenticated by a request signature. */
   public?: boolean;
+  /** Who signs the requests of a public route the function authenticates itself. */
+  signedBy?: 'integration' | 'github';
   /** Also routed for HEAD (load balancers' and uptime checks' liveness probes). */
   head?: boolean;
   signed?: boolean;
@@ -233,6 +235,7 @@ export const routes: RouteSpec[] = [
       'For integrations: check a signed request (X-AUTH-CLIENT, X-HMAC-SIGNATURE, optional X-AUTH-TIMESTAMP)',
     public: true,
     signed: true,
+    signedBy: 'integration',
     // Anyone can call it and a cold key cache costs a KMS call: limited per route, per integration
     // (functions/signature-check.ts) and in concurrency.
     concurrency: 'public',
@@ -248,6 +251,73 @@ export const routes: RouteSpec[] = [
         schema: R.ErrorResponse,
       },
       503: { description: 'Verification could not run; retry', schema: R.ErrorResponse },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/integrations/{integrationId}/keys/identify',
+    handler: 'identify-key',
+    summary:
+      'Which key of this integration is this secret? Found by its fingerprint, nothing decrypted; audited',
+    throttle: { rateLimit: 5, burstLimit: 10 },
+    access: { dynamodb: ['dynamodb:Query', 'dynamodb:UpdateItem'], dynamodbIndex: GSI3 },
+    request: { params: S.IntegrationParams, body: S.IdentifyBody },
+    responses: {
+      200: { description: 'The key this secret belongs to', schema: R.IdentifiedKey },
+      404: { description: 'No key of this integration has this secret', schema: R.ErrorResponse },
+      429: { description: 'Too many lookups; retry later', schema: R.ErrorResponse },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/keys/identify',
+    handler: 'identify-account-key',
+    summary: 'Which key of the account is this secret? Found by its fingerprint, nothing decrypted; audited',
+    throttle: { rateLimit: 5, burstLimit: 10 },
+    access: { dynamodb: ['dynamodb:Query', 'dynamodb:UpdateItem'], dynamodbIndex: GSI3 },
+    request: { body: S.IdentifyBody },
+    responses: {
+      200: { description: 'The key this secret belongs to', schema: R.IdentifiedKey },
+      404: { description: 'No key of the account has this secret', schema: R.ErrorResponse },
+      429: { description: 'Too many lookups; retry later', schema: R.ErrorResponse },
+    },
+  },
+  {
+    method: 'GET',
+    path: '/settings/leaks',
+    handler: 'get-leak-settings',
+    summary:
+      "What the service does when one of the account's secrets is reported leaked: notify, revoke or rotate",
+    access: { dynamodb: ['dynamodb:GetItem'] },
+    responses: { 200: { description: 'The leak policy', schema: R.LeakSettings } },
+  },
+  {
+    method: 'PUT',
+    path: '/settings/leaks',
+    handler: 'update-leak-settings',
+    summary: "Set the account's leak policy (notify, revoke, rotate); audited",
+    access: { dynamodb: ['dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+    request: { body: S.LeakSettingsBody },
+    responses: { 200: { description: 'The leak policy as set', schema: R.LeakSettings } },
+  },
+  {
+    method: 'POST',
+    path: '/v1/secret-scanning/reports',
+    handler: 'secret-scanning-report',
+    summary:
+      "GitHub's secret-scanning partner alerts (ECDSA-signed): each leaked secret of ours gets its account's leak policy",
+    public: true,
+    signedBy: 'github',
+    concurrency: 'public',
+    throttle: { rateLimit: 5, burstLimit: 10 },
+    access: {
+      dynamodb: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      dynamodbIndex: GSI3,
+      kmsGenerate: ['display', 'signing'],
+    },
+    responses: {
+      200: { description: 'Feedback per token: true or false positive, by SHA-256', schema: R.LeakFeedback },
+      401: { description: 'The report is not signed by GitHub', schema: R.ErrorResponse },
     },
   },
   {

@@ -4,8 +4,10 @@ import { createDynamoStore } from './adapters/dynamodb/store.js';
 import { createKmsEnvelope } from './adapters/kms-envelope.js';
 import { intEnv, requireEnv } from './config.js';
 import { CredentialCache, invalidatingStore } from './domain/credential-cache.js';
+import { RateLimiter } from './domain/rate-limiter.js';
 import { ROTATION_LIMITS } from './domain/rotation.js';
 import type { ServiceDeps, SettingsDeps } from './domain/service.js';
+import { type ScanningKeys, scanningKeys } from './http/scanning-keys.js';
 
 /**
  * The factories handlers call once, at module scope. On Lambda each function is its own process; the
@@ -40,4 +42,15 @@ export function serviceDeps(): ServiceDeps {
     envelope: createKmsEnvelope({ client: kmsClient(), keyId: requireEnv('KMS_KEY_ID') }),
     maxUsableKeys: intEnv('MAX_USABLE_KEYS', 10, { min: 1, max: 50 }),
   };
+}
+
+/** "Which key is this?": at most 10 lookups a minute per user, in each container. */
+export function identifyLimiter(): RateLimiter {
+  return new RateLimiter(systemClock, intEnv('IDENTIFY_PER_MINUTE', 10, { min: 1, max: 1000 }) / 60, 10);
+}
+
+/** GitHub's secret-scanning keys: a file of them (locally), or the URL GitHub publishes them at. */
+export function secretScanningKeys(): ScanningKeys {
+  const file = process.env.SECRET_SCANNING_KEYS_FILE || undefined;
+  return scanningKeys(file ? { file } : { url: requireEnv('SECRET_SCANNING_KEYS_URL') });
 }

@@ -52,6 +52,12 @@ export class ConflictError extends DomainError {
   }
 }
 
+export class RateLimitedError extends DomainError {
+  constructor(retryAfterSeconds: number, what = 'Too many requests') {
+    super(429, 'rate_limited', `${what}; retry in ${retryAfterSeconds} s.`, { retryAfterSeconds });
+  }
+}
+
 /** The two conflicts more than one place raises, each worded once. */
 export const tooManyKeys = (max: number) =>
   new ConflictError(

@@ -14,7 +14,10 @@ export const DETAIL_TYPES: Record<AuditAction, string> = {
   'key.rotated': 'Shared Secret Key Rotated',
   'key.revoked': 'Shared Secret Key Revoked',
   'key.rotation_reminded': 'Shared Secret Key Rotation Reminded',
+  'key.identified': 'Shared Secret Key Identified',
+  'key.exposed': 'Shared Secret Key Exposed',
   'settings.rotation_updated': 'Shared Secret Key Rotation Settings Updated',
+  'settings.leaks_updated': 'Shared Secret Key Leak Policy Updated',
 };
 
 /** An audited change as published: the audit event itself, which holds no secret. */

@@ -78,7 +78,10 @@ export type AuditAction =
   | 'key.revoked'
   | 'key.rotated'
   | 'key.rotation_reminded'
-  | 'settings.rotation_updated';
+  | 'key.identified'
+  | 'key.exposed'
+  | 'settings.rotation_updated'
+  | 'settings.leaks_updated';
 
 export interface AuditEvent {
   id: string;

@@ -1,5 +1,12 @@
+import type { LeakSettings } from './leaks.js';
 import type { AuditEvent, Credential, Integration, KeyRecord, Page, SigningEntry } from './model.js';
 import type { RotationSettings } from './rotation.js';
+
+/** A key found by its secret's fingerprint: what identifying it needs, never its ciphertext. */
+export type FoundKey = Pick<
+  KeyRecord,
+  'accountId' | 'integrationId' | 'id' | 'name' | 'status' | 'createdAt' | 'expiresAt'
+>;
 
 export type Purpose = 'display' | 'signing';
 
@@ -138,6 +145,20 @@ export interface KeyStore {
    * (undefined: leave the key as it is), each unless the key changed since it was read. Returns how many
    * it rewrote.
    */
+  getLeakPolicy(accountId: string): Promise<LeakSettings | undefined>;
+  /** Stores the account's leak policy with its audit event, in one write. */
+  putLeakPolicy(input: {
+    accountId: string;
+    settings: Required<LeakSettings>;
+    audit: AuditEvent;
+  }): Promise<void>;
+  /** The key whose secret has this fingerprint, in any account (the caller checks whose it is). */
+  findKeyByFingerprint(fingerprint: string): Promise<FoundKey | undefined>;
+  /** Adds an audit event to a key that nothing else changes (identified, exposed). */
+  recordKeyEvent(input: {
+    key: Pick<KeyRecord, 'accountId' | 'integrationId' | 'id'>;
+    audit: AuditEvent;
+  }): Promise<void>;
   reindexKeys(
     accountId: string,
     plan: (key: KeyRecord) => Pick<KeyRecord, 'rotationDueAt' | 'dueAt'> | undefined,

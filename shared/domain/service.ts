@@ -311,7 +311,7 @@ export async function rotateKey(
   actor: Actor,
   integrationId: string,
   keyId: string,
-  input: { name?: string; overlapSeconds?: number; expiresInDays?: number },
+  input: { name?: string; overlapSeconds?: number; expiresInDays?: number; origin?: KeyOrigin },
 ): Promise<{ key: KeyView; secret: string; previous: KeyView }> {
   requireAdmin(actor);
   const [integration, previous, settings] = await Promise.all([
@@ -330,7 +330,9 @@ export async function rotateKey(
   const expiring = { ...previous, status: 'expiring' as const, expiresAt };
   const previousDueAt = nextCheck(expiring, at, settings.reminderIntervalDays);
   const name = input.name ?? `${previous.name} (rotated)`.slice(0, 100);
-  const { write, secret } = await mintKey(deps, actor, at, integrationId, name, 'created', {
+  // A rotation the service makes itself (a leaked secret) gives an auto-generated successor: nobody is
+  // there to see a secret in the response, so an admin reveals it once, as with a new integration.
+  const { write, secret } = await mintKey(deps, actor, at, integrationId, name, input.origin ?? 'created', {
     settings,
     expiresInDays: input.expiresInDays,
   });

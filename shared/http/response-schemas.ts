@@ -61,7 +61,10 @@ export const AuditEventView = z.object({
     'key.revoked',
     'key.rotated',
     'key.rotation_reminded',
+    'key.identified',
+    'key.exposed',
     'settings.rotation_updated',
+    'settings.leaks_updated',
   ]),
   actor: z.string(),
   at: Timestamp,
@@ -94,5 +97,27 @@ export const RotationSettings = z.object({
   updatedAt: NullableTimestamp,
   updatedBy: z.nullable(z.string()),
 });
+
+export const LeakSettings = z.object({
+  policy: z.enum(['notify', 'revoke', 'rotate']),
+  updatedAt: NullableTimestamp,
+  updatedBy: z.nullable(z.string()),
+});
+
+export const IdentifiedKey = z.object({
+  id: z.string(),
+  integrationId: z.string(),
+  name: z.string(),
+  status: z.enum(['active', 'expiring', 'expired', 'revoked']),
+  createdAt: Timestamp,
+});
+
+export const LeakFeedback = z.array(
+  z.object({
+    token_hash: z.string(),
+    token_type: z.string(),
+    label: z.enum(['true_positive', 'false_positive']),
+  }),
+);
 
 export const Health = z.object({ status: z.literal('ok') });

@@ -90,6 +90,29 @@ export const RotateKeyBody = /* @__PURE__ */ (() =>
     expiresInDays: expiresInDays(),
   }))();
 
+export const IdentifyBody = /* @__PURE__ */ (() =>
+  z.object({
+    secret: z
+      .string('secret is required: the shared secret you found')
+      .check(z.maxLength(200, 'secret is too long to be a shared secret key')),
+  }))();
+
+export const LeakSettingsBody = /* @__PURE__ */ (() =>
+  z.object({ policy: z.enum(['notify', 'revoke', 'rotate'], 'policy must be notify, revoke or rotate') }))();
+
+/** GitHub's secret-scanning partner report: a JSON array of matches. */
+export const LeakReportBody = /* @__PURE__ */ (() =>
+  z
+    .array(
+      z.object({
+        token: z.string('token is required').check(z.maxLength(1000)),
+        type: z.string('type is required').check(z.maxLength(200)),
+        url: z.optional(z.string().check(z.maxLength(4096))),
+        source: z.optional(z.string().check(z.maxLength(200))),
+      }),
+    )
+    .check(z.minLength(1, 'the report has no matches'), z.maxLength(100, 'at most 100 matches a report')))();
+
 export const VerifySignatureInput = /* @__PURE__ */ (() =>
   z.object({
     apiKey: z.string('apiKey is required').check(z.maxLength(200, 'apiKey is too long')),

@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { DomainError } from '../domain/errors.js';
+import { DomainError, RateLimitedError } from '../domain/errors.js';
 import type { RateLimiter } from '../domain/rate-limiter.js';
 import { HEADERS } from '../domain/signature.js';
 import { FAILURE_MESSAGES, type SigningService, type VerifyResult } from '../domain/signing-service.js';
@@ -31,12 +31,7 @@ export function limitPerClient(
       const client = request.event.headers?.[HEADERS.client] ?? '';
       const verdict = limiter.take(client);
       if (!verdict.allowed) {
-        throw new DomainError(
-          429,
-          'rate_limited',
-          `Too many requests for this integration; retry in ${verdict.retryAfterSeconds} s.`,
-          { retryAfterSeconds: verdict.retryAfterSeconds },
-        );
+        throw new RateLimitedError(verdict.retryAfterSeconds, 'Too many requests for this integration');
       }
     },
   };

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiGatewayEvent } from '../../local/api-event.js';
 import { type NotifyStandIn, startNotifyStandIn } from '../../local/notify-standin.js';
+import { type LocalScanningKeys, localScanningKeys } from '../../local/scanning-keys.js';
 import { dynamoClient, eventBridgeClient, kmsClient, snsClient } from '../../shared/adapters/clients.js';
 import { type Access, internalFunctions, jobs, routes } from '../../shared/routes.js';
 import { type AwsCall, observeCalls } from '../support/aws-calls.js';
@@ -101,10 +102,13 @@ function apiEvent(routeKey: string, params: Record<string, string> = {}, body?: 
 
 let token = '';
 let notify: NotifyStandIn;
+let scanning: LocalScanningKeys;
 beforeAll(async () => {
   engines = await connectedEngines();
   stubFunctionEnv(engines);
   notify = await startNotifyStandIn({ outbox: join(mkdtempSync(join(tmpdir(), 'ssk-lp-')), 'outbox.jsonl') });
+  scanning = localScanningKeys(mkdtempSync(join(tmpdir(), 'ssk-lp-scanning-')));
+  vi.stubEnv('SECRET_SCANNING_KEYS_FILE', scanning.file);
   vi.stubEnv('AWS_ENDPOINT_URL_SNS', notify.endpoint);
   vi.stubEnv('AWS_ENDPOINT_URL_EVENTBRIDGE', notify.endpoint);
   vi.stubEnv('TOPIC_ARN', 'arn:aws:sns:us-east-1:000000000000:least-privilege');
@@ -196,6 +200,35 @@ describe('least privilege, observed', () => {
     ).toBe(200);
     const signed = await run('sign-webhook', { accountId: 'least-privilege', integrationId, payload: body });
     expect(signed).toHaveProperty('headers');
+
+    // When a secret leaks: the leak policy, "which key is this?", and a signed secret-scanning report.
+    expect((await run('get-leak-settings', apiEvent('GET /settings/leaks'))).statusCode).toBe(200);
+    const policy = await run(
+      'update-leak-settings',
+      apiEvent('PUT /settings/leaks', {}, { policy: 'rotate' }),
+    );
+    expect(policy.statusCode).toBe(200);
+    const leaked = json(
+      await run(
+        'create-key',
+        apiEvent('POST /integrations/{integrationId}/keys', { integrationId }, { name: 'leaked' }),
+      ),
+    );
+    const identified = await run(
+      'identify-key',
+      apiEvent('POST …/keys/identify', { integrationId }, { secret: leaked.secret }),
+    );
+    expect(identified.statusCode).toBe(200);
+    expect(
+      (await run('identify-account-key', apiEvent('POST /keys/identify', {}, { secret: leaked.secret })))
+        .statusCode,
+    ).toBe(200);
+    const reportBody = JSON.stringify([{ token: leaked.secret, type: 'shared_secret_key' }]);
+    const reported = await run(
+      'secret-scanning-report',
+      apiEvent('POST /v1/secret-scanning/reports', {}, reportBody, scanning.sign(reportBody)),
+    );
+    expect(json(reported)).toEqual([expect.objectContaining({ label: 'true_positive' })]);
 
     // The jobs: a key that expires tomorrow is in the reminder's notice at once; one stream record.
     await run(

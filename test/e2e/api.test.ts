@@ -190,6 +190,9 @@ function validBody(route: string): unknown {
     'DELETE /integrations/{integrationId}/keys/{keyId}': undefined,
     'POST /integrations/{integrationId}/keys/{keyId}/rotate': {},
     'PUT /settings/rotation': { rotationPeriodDays: 30 },
+    'POST /integrations/{integrationId}/keys/identify': { secret: 'ssk_not-a-secret' },
+    'POST /keys/identify': { secret: 'ssk_not-a-secret' },
+    'PUT /settings/leaks': { policy: 'notify' },
   };
   if (!(route in bodies)) throw new Error(`No sample body for ${route}: add it to validBody`);
   return bodies[route];

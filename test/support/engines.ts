@@ -79,6 +79,7 @@ export function stubFunctionEnv(
   vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', inject('dynamodbEndpoint'));
   vi.stubEnv('AWS_ENDPOINT_URL_KMS', engines.kms.endpoint);
   vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'ERROR');
+  vi.stubEnv('SECRET_SCANNING_KEYS_URL', 'http://127.0.0.1:9/secret-scanning-keys');
 }
 
 /**
@@ -94,6 +95,7 @@ export function stubOfflineFunctionEnv(extra: Record<string, string> = {}) {
     AWS_SECRET_ACCESS_KEY: 'offline',
     AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9',
     AWS_ENDPOINT_URL_KMS: 'http://127.0.0.1:9',
+    SECRET_SCANNING_KEYS_URL: 'http://127.0.0.1:9/secret-scanning-keys',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     ...extra,
   };

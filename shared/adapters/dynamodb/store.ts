@@ -10,8 +10,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { keyNotActive, OutcomeUnknownError, RetryableError, tooManyKeys } from '../../domain/errors.js';
 import { ID_PATTERNS } from '../../domain/ids.js';
+import type { LeakSettings } from '../../domain/leaks.js';
 import type { Credential, Integration, KeyRecord, Page } from '../../domain/model.js';
-import type { KeyStore, RevealOutcome, RevokeOutcome } from '../../domain/ports.js';
+import type { FoundKey, KeyStore, RevealOutcome, RevokeOutcome } from '../../domain/ports.js';
 import type { RotationSettings } from '../../domain/rotation.js';
 import { remainingMs } from '../../runtime/deadline.js';
 import { packSealed } from '../kms-envelope.js';
@@ -32,7 +33,7 @@ import {
 } from './codec.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { conditionItem, isConditionFailure, isTransient, scrub, wasRefused } from './errors.js';
-import { AUDIT_ATTRIBUTE, GSI1, TableKeys } from './table.js';
+import { AUDIT_ATTRIBUTE, GSI1, GSI3, TABLE, TableKeys } from './table.js';
 
 export interface DynamoStoreOptions {
   client: DynamoDBDocumentClient;
@@ -75,6 +76,53 @@ export function createDynamoStore({
     pk: TableKeys.account(accountId),
     sk: TableKeys.rotationSettings,
   });
+  const leakAddress = (accountId: string) => ({
+    pk: TableKeys.account(accountId),
+    sk: TableKeys.leakSettings,
+  });
+  /**
+   * An account settings item, written with its audit event in one write: update it, or create it the
+   * first time (a map entry can only be added to a map that exists). A concurrent first write makes one
+   * retry.
+   */
+  async function putSettings(key: Item, accountId: string, fields: Item, audit: NewEvent) {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const updated = await conditional(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: key,
+          UpdateExpression: `SET ${Object.keys(fields)
+            .map((name) => `#${name} = :${name}`)
+            .join(', ')}, ${ADD_EVENT}`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: {
+            ...Object.fromEntries(Object.keys(fields).map((name) => [`#${name}`, name])),
+            ...eventNames(audit),
+          },
+          ExpressionAttributeValues: {
+            ...Object.fromEntries(Object.entries(fields).map(([name, value]) => [`:${name}`, value])),
+            ...eventValues(audit),
+          },
+        }),
+      );
+      if (updated) return;
+      const created = await conditional(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            ...key,
+            type: 'settings',
+            accountId,
+            ...fields,
+            [AUDIT_ATTRIBUTE]: { [audit.id]: storedEvent(audit) },
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      if (created) return;
+    }
+    throw new RetryableError();
+  }
   const credentialAddress = (apiKey: string) => ({
     pk: TableKeys.credential(apiKey),
     sk: TableKeys.credentialSort,
@@ -522,48 +570,43 @@ export function createDynamoStore({
       return item ? strip<RotationSettings>(item) : undefined;
     },
 
-    async putRotationSettings({ accountId, settings, audit }) {
-      const fields = {
-        rotationPeriodDays: settings.rotationPeriodDays,
-        reminderIntervalDays: settings.reminderIntervalDays,
-        updatedAt: settings.updatedAt,
-        updatedBy: settings.updatedBy,
-      };
-      // One write either way, the audit event inside it: update the item, or create it the first time
-      // (a map entry can only be added to a map that exists). A concurrent first write makes one retry.
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const updated = await conditional(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: settingsAddress(accountId),
-            UpdateExpression: `SET ${Object.keys(fields)
-              .map((name) => `${name} = :${name}`)
-              .join(', ')}, ${ADD_EVENT}`,
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeNames: eventNames(audit),
-            ExpressionAttributeValues: {
-              ...Object.fromEntries(Object.entries(fields).map(([name, value]) => [`:${name}`, value])),
-              ...eventValues(audit),
-            },
-          }),
-        );
-        if (updated) return;
-        const created = await conditional(
-          new PutCommand({
-            TableName: tableName,
-            Item: {
-              ...settingsAddress(accountId),
-              type: 'settings',
-              accountId,
-              ...fields,
-              [AUDIT_ATTRIBUTE]: { [audit.id]: storedEvent(audit) },
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-        if (created) return;
-      }
-      throw new RetryableError();
+    putRotationSettings: ({ accountId, settings, audit }) =>
+      putSettings(settingsAddress(accountId), accountId, { ...settings }, audit),
+
+    async getLeakPolicy(accountId) {
+      const { Item: item } = await get({ TableName: tableName, Key: leakAddress(accountId) });
+      return item ? strip<LeakSettings>(item) : undefined;
+    },
+
+    putLeakPolicy: ({ accountId, settings, audit }) =>
+      putSettings(leakAddress(accountId), accountId, { ...settings }, audit),
+
+    async findKeyByFingerprint(fingerprint) {
+      const result = await send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: GSI3,
+          KeyConditionExpression: '#fp = :fp',
+          ExpressionAttributeNames: { '#fp': TABLE.gsi3.partitionKey },
+          ExpressionAttributeValues: { ':fp': fingerprint },
+          Limit: 2,
+        }),
+      );
+      const [item] = result.Items ?? [];
+      return item ? strip<FoundKey>(item) : undefined;
+    },
+
+    async recordKeyEvent({ key, audit }) {
+      await send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: keyAddress(key),
+          UpdateExpression: `SET ${ADD_EVENT}`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: eventNames(audit),
+          ExpressionAttributeValues: eventValues(audit),
+        }),
+      );
     },
 
     async reindexKeys(accountId, plan) {

@@ -41,11 +41,21 @@ export const TABLE = {
       'dueAt',
     ],
   },
+  /**
+   * Keys by their secret's public fingerprint (signature.ts): how a leaked secret finds its key without
+   * anything being decrypted. Only key items carry the attribute, so the index holds only keys.
+   */
+  gsi3: {
+    indexName: 'byFingerprint',
+    partitionKey: 'fingerprint',
+    projected: ['accountId', 'integrationId', 'id', 'name', 'status', 'createdAt', 'expiresAt'],
+  },
   /** Items that carry this epoch-seconds attribute are removed by DynamoDB after that time. */
   ttlAttribute: 'ttl',
 } as const;
 
 export const GSI1 = TABLE.gsi1.indexName;
+export const GSI3 = TABLE.gsi3.indexName;
 export const GSI2 = TABLE.gsi2.indexName;
 export const TTL_ATTRIBUTE = TABLE.ttlAttribute;
 /** The map of audit events an integration or key item carries (see codec.ts). */
@@ -61,6 +71,7 @@ export const TableKeys = {
   credential: (apiKey: string) => `APIKEY#${apiKey}`,
   credentialSort: 'APIKEY',
   rotationSettings: 'SETTINGS#rotation',
+  leakSettings: 'SETTINGS#leaks',
   due: (day: string) => `DUE#${day}`,
   reminderJob: 'JOB#remind-rotation',
   jobState: 'STATE',

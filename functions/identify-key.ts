@@ -1,0 +1,14 @@
+import { identifyKey } from '../shared/domain/leaks.js';
+import { api } from '../shared/http/api.js';
+import { IdentifyBody, IntegrationParams } from '../shared/http/schemas.js';
+import { identifyLimiter, storeDeps } from '../shared/wiring.js';
+
+const deps = { ...storeDeps(), limiter: identifyLimiter() };
+
+export const handler = api(
+  { params: IntegrationParams, body: IdentifyBody },
+  async ({ actor, params, body }) => ({
+    statusCode: 200,
+    body: await identifyKey(deps, actor, { secret: body.secret, integrationId: params.integrationId }),
+  }),
+);

@@ -1,0 +1,55 @@
+import { createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+/**
+ * GitHub's secret-scanning public keys (`{ "public_keys": [ { "key_identifier", "key", "is_current" } ] }`),
+ * from a file (the local runtime and the tests, with a key pair of their own) or from GitHub's URL,
+ * cached and fetched again at most once a minute when a report names a key not yet known. A report is
+ * accepted only with an ECDSA P-256 / SHA-256 signature over its raw body by one of them.
+ */
+export interface ScanningKeys {
+  verify(body: Buffer, identifier: string, signatureBase64: string): Promise<boolean>;
+}
+
+type KeyList = { public_keys?: { key_identifier?: string; key?: string }[] };
+
+function parse(list: KeyList): Map<string, KeyObject> {
+  const keys = new Map<string, KeyObject>();
+  for (const entry of list.public_keys ?? []) {
+    if (!entry.key_identifier || !entry.key) continue;
+    try {
+      keys.set(entry.key_identifier, createPublicKey(entry.key));
+    } catch {
+      // a key that does not parse is no key
+    }
+  }
+  return keys;
+}
+
+export function scanningKeys(source: { file?: string; url?: string }, refreshMs = 60_000): ScanningKeys {
+  let keys = new Map<string, KeyObject>();
+  let fetchedAt = 0;
+  async function load(force: boolean) {
+    if (!force && fetchedAt > 0) return;
+    if (force && Date.now() - fetchedAt < refreshMs) return;
+    fetchedAt = Date.now();
+    if (source.file) keys = parse(JSON.parse(readFileSync(source.file, 'utf8')) as KeyList);
+    else if (source.url) {
+      const response = await fetch(source.url, { signal: AbortSignal.timeout(2_000) });
+      if (response.ok) keys = parse((await response.json()) as KeyList);
+    }
+  }
+  return {
+    async verify(body, identifier, signatureBase64) {
+      await load(false);
+      if (!keys.has(identifier)) await load(true);
+      const key = keys.get(identifier);
+      if (!key || !/^[A-Za-z0-9+/]+={0,2}$/.test(signatureBase64)) return false;
+      try {
+        return verify('sha256', body, { key, dsaEncoding: 'der' }, Buffer.from(signatureBase64, 'base64'));
+      } catch {
+        return false;
+      }
+    },
+  };
+}
