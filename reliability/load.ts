@@ -73,7 +73,7 @@ export async function runLoad(server: RunningServer, seconds: number) {
             setupRequest: (r) => ({
               ...r,
               path: `/integrations/${pick(pool).integrationId}/keys`,
-              headers: auth,
+              headers: { ...auth },
             }),
           },
         ],
@@ -89,7 +89,7 @@ export async function runLoad(server: RunningServer, seconds: number) {
             setupRequest: (r) => ({
               ...r,
               path: '/integrations',
-              headers: auth,
+              headers: { ...auth },
               body: JSON.stringify({ name: 'loaded' }),
             }),
             onResponse: (status) => {
@@ -113,7 +113,7 @@ export async function runLoad(server: RunningServer, seconds: number) {
               return {
                 ...r,
                 path: `/integrations/${target.integrationId}/keys/${target.keyId}/reveal`,
-                headers: auth,
+                headers: { ...auth },
               };
             },
             onResponse: (status, _body, ctx: object) => {
@@ -141,7 +141,7 @@ export async function runLoad(server: RunningServer, seconds: number) {
               return {
                 ...r,
                 path: `/integrations/${target.integrationId}/keys/${target.keyId}/rotate`,
-                headers: auth,
+                headers: { ...auth },
                 body: JSON.stringify({ overlapSeconds: 0 }),
               };
             },

@@ -424,6 +424,8 @@ const ACTIONS: Record<string, string> = {
   'key.rotated': 'Key rotated',
   'key.revoked': 'Key revoked',
   'key.rotation_reminded': 'Rotation reminder sent',
+  'key.identified': 'Key identified from its secret',
+  'key.exposed': 'Secret reported leaked',
 };
 
 async function auditTab(panel: HTMLElement, integrationId: string, cursors: (string | null)[] = [null]) {
