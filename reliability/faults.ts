@@ -1,9 +1,9 @@
-import { createHmac } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newLocalKey } from '../local/dev-auth.js';
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
+import { signedHeaders } from '../test/support/integration-client.js';
 import { type RunningServer, startLocalServer } from '../test/support/local-server.js';
 import { type DynamoFault, startFaultProxy } from './fault-proxy.js';
 
@@ -160,18 +160,9 @@ export async function runFaults(options: { quick?: boolean; onRow?: (row: FaultR
       const secret = String(created.body.secret);
       const body = '{"ping":1}';
       const signed = async () => {
-        const ts = String(Math.floor(Date.now() / 1000));
-        const signature = createHmac('sha256', secret)
-          .update(`${ts}\nPOST\n/v1/signature-check\n${body}`)
-          .digest('hex');
         const response = await server.request('/v1/signature-check', {
           method: 'POST',
-          headers: {
-            'x-auth-client': apiKey,
-            'x-hmac-signature': signature,
-            'x-auth-timestamp': ts,
-            'content-type': 'application/json',
-          },
+          headers: signedHeaders({ secret, apiKey, body }),
           body,
         });
         return { status: response.status, body: (await response.json()) as Json, json: true };

@@ -1,5 +1,5 @@
-import { createHmac } from 'node:crypto';
 import autocannon from 'autocannon';
+import { signedHeaders } from '../test/support/integration-client.js';
 import type { RunningServer } from '../test/support/local-server.js';
 
 /**
@@ -168,19 +168,10 @@ export async function runLoad(server: RunningServer, seconds: number) {
             method: 'POST',
             setupRequest: (r) => {
               const { apiKey, secret } = pick(pool);
-              const ts = String(Math.floor(Date.now() / 1000));
-              const signature = createHmac('sha256', secret)
-                .update(`${ts}\nPOST\n/v1/signature-check\n${body}`)
-                .digest('hex');
               return {
                 ...r,
                 path: '/v1/signature-check',
-                headers: {
-                  'x-auth-client': apiKey,
-                  'x-hmac-signature': signature,
-                  'x-auth-timestamp': ts,
-                  'content-type': 'application/json',
-                },
+                headers: signedHeaders({ secret, apiKey, body }),
                 body,
               };
             },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
@@ -19,6 +19,7 @@ import {
   updateRotationSettings,
 } from '../../shared/domain/service.js';
 import { actor, connectedEngines, stubFunctionEnv } from '../support/engines.js';
+import { readJsonLines } from '../support/integration-client.js';
 
 /**
  * The table's stream as the outbox: DynamoDB Local's real stream, read the way Lambda's event source
@@ -32,13 +33,7 @@ let reader: StreamReader;
 let outboxFile: string;
 let failedDeliveries = 0;
 
-function outbox(): OutboxEntry[] {
-  if (!existsSync(outboxFile)) return [];
-  return readFileSync(outboxFile, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as OutboxEntry);
-}
+const outbox = () => readJsonLines<OutboxEntry>(outboxFile);
 type Published = Extract<OutboxEntry, { channel: 'eventbridge' }> & { detail: AuditEvent };
 const published = () =>
   outbox().flatMap((entry) => (entry.channel === 'eventbridge' ? [entry as Published] : []));

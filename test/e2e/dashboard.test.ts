@@ -1,11 +1,11 @@
 /// <reference lib="dom" />
-import { createHmac } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../infra/paths.js';
+import { signedHeaders } from '../support/integration-client.js';
 import { assertNoSecretsLogged, type RunningServer, startLocalServer } from '../support/local-server.js';
 
 /**
@@ -178,18 +178,9 @@ describe('the dashboard', () => {
     // The copied secret signs a call the service accepts.
     const apiKey = await page.getByLabel('Public API key (X-AUTH-CLIENT)').inputValue();
     const body = '{"hello":"world"}';
-    const ts = String(Math.floor(Date.now() / 1000));
-    const signature = createHmac('sha256', secret)
-      .update(`${ts}\nPOST\n/v1/signature-check\n${body}`)
-      .digest('hex');
     const response = await server.request('/v1/signature-check', {
       method: 'POST',
-      headers: {
-        'x-auth-client': apiKey,
-        'x-hmac-signature': signature,
-        'x-auth-timestamp': ts,
-        'content-type': 'application/json',
-      },
+      headers: signedHeaders({ secret, apiKey, body }),
       body,
     });
     expect(response.status).toBe(200);

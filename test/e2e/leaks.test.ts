@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localScanningKeys } from '../../local/scanning-keys.js';
+import { readJsonLines } from '../support/integration-client.js';
 import { assertNoSecretsLogged, type RunningServer, startLocalServer } from '../support/local-server.js';
 
 /**
@@ -41,15 +41,10 @@ async function report(matches: unknown[], sign = true) {
   });
   return { status: response.status, body: (await response.json()) as unknown };
 }
-const outbox = () => {
-  const file = join(server.localDir, 'outbox.jsonl');
-  return existsSync(file)
-    ? readFileSync(file, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as { detailType?: string; detail?: Record<string, unknown> })
-    : [];
-};
+const outbox = () =>
+  readJsonLines<{ detailType?: string; detail?: Record<string, unknown> }>(
+    join(server.localDir, 'outbox.jsonl'),
+  );
 const sha = (value: string) => createHash('sha256').update(value).digest('hex');
 
 beforeAll(async () => {

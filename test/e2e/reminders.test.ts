@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../infra/paths.js';
+import { readJsonLines } from '../support/integration-client.js';
 import { assertNoSecretsLogged, type RunningServer, startLocalServer } from '../support/local-server.js';
 
 /**
@@ -68,14 +69,7 @@ type Entry = {
   detailType?: string;
   detail?: Record<string, unknown>;
 };
-function outbox(): Entry[] {
-  const file = join(server.localDir, 'outbox.jsonl');
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Entry);
-}
+const outbox = () => readJsonLines<Entry>(join(server.localDir, 'outbox.jsonl'));
 const notices = (since: number, account?: string) =>
   outbox()
     .slice(since)

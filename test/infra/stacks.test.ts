@@ -174,7 +174,12 @@ describe('stateful stack', () => {
     expect(rolesOf('DecryptSigning')).toEqual(['SignWebhook', 'SignatureCheck', 'VerifySignature']);
     // The secret-scanning receiver may rotate a leaked key to an auto-generated (viewable once) successor.
     expect(rolesOf('GenerateDataKeyDisplay')).toEqual(['CreateIntegration', 'SecretScanningReport']);
-    expect(rolesOf('GenerateDataKeySigning')).toEqual(['CreateIntegration', 'CreateKey', 'RotateKey', 'SecretScanningReport']);
+    expect(rolesOf('GenerateDataKeySigning')).toEqual([
+      'CreateIntegration',
+      'CreateKey',
+      'RotateKey',
+      'SecretScanningReport',
+    ]);
     for (const statement of use) {
       expect(statement.Effect).toBe('Allow');
       expect(statement.Condition).toMatchObject({
