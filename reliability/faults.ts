@@ -188,10 +188,42 @@ export async function runFaults(options: { quick?: boolean; onRow?: (row: FaultR
     },
   };
 
+  operations.sign = async (inject, clear) => {
+    // A fresh integration: its signing key is not in the key cache yet, so signing needs KMS.
+    const { integrationId } = await fresh();
+    const sign = async () => {
+      const response = await fetch(`${server.url}/internal/sign-webhook`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ accountId: account, integrationId, payload: '{"event":"x"}' }),
+      });
+      return { status: response.status, body: (await response.json()) as Json, json: true };
+    };
+    await inject();
+    const during = await sign();
+    await clear();
+    const cleared = Date.now();
+    let afterwards = await sign();
+    while (!afterwards.body.headers && Date.now() - cleared < 10_000) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      afterwards = await sign();
+    }
+    // Never headers signed with something else: either signed, or an error that says retry.
+    const answer = during.body.headers
+      ? '200 signed'
+      : `${during.status} ${(during.body.error as { code?: string } | undefined)?.code ?? 'error'}`;
+    const closed = Boolean(during.body.headers) || Boolean(during.body.error);
+    return [
+      answer,
+      `signs again after ${((Date.now() - cleared) / 1000).toFixed(1)} s`,
+      closed && Boolean(afterwards.body.headers),
+    ];
+  };
+
   const kmsFaults = options.quick ? ['unavailable'] : ['throttle', 'unavailable', 'access-denied', 'timeout'];
   const kmsOps = options.quick
     ? ['reveal', 'verify']
-    : ['create integration', 'create key', 'reveal', 'rotate', 'verify'];
+    : ['create integration', 'create key', 'reveal', 'rotate', 'verify', 'sign'];
   try {
     for (const fault of kmsFaults) {
       for (const operation of kmsOps) {
