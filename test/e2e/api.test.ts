@@ -482,6 +482,15 @@ describe('logs and shutdown', () => {
     expect(() => assertNoSecretsLogged(output, secretsSeen, [admin, admin2, viewer, outsider])).not.toThrow();
     // The check itself can fail: it finds a planted secret.
     expect(() => assertNoSecretsLogged(`${output}\n${secretsSeen[0]}`, secretsSeen)).toThrow();
+    // …also when it is logged encoded.
+    const planted = Buffer.from(secretsSeen[1] ?? '');
+    for (const encoded of [
+      planted.toString('hex'),
+      planted.toString('base64'),
+      planted.toString('base64url'),
+    ]) {
+      expect(() => assertNoSecretsLogged(`${output}\n${encoded}`, secretsSeen)).toThrow();
+    }
   });
 
   it('Ctrl-C stops the server, DynamoDB Local and the stand-ins, and removes their temp files', async () => {
