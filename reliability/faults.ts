@@ -209,10 +209,13 @@ export async function runFaults(options: { quick?: boolean; onRow?: (row: FaultR
       afterwards = await sign();
     }
     // Never headers signed with something else: either signed, or an error that says retry.
+    // A refusal the caller can retry is `{ error }`; a misconfiguration (AccessDenied) is a function
+    // error, which Lambda reports to the invoker as such (locally a 500) — loud, and never a signature.
+    const code = (during.body.error as { code?: string } | undefined)?.code;
     const answer = during.body.headers
       ? '200 signed'
-      : `${during.status} ${(during.body.error as { code?: string } | undefined)?.code ?? 'error'}`;
-    const closed = Boolean(during.body.headers) || Boolean(during.body.error);
+      : `${during.status} ${code ?? String(during.body.message ?? 'error')}`;
+    const closed = Boolean(during.body.headers) || Boolean(code) || during.status >= 500;
     return [
       answer,
       `signs again after ${((Date.now() - cleared) / 1000).toFixed(1)} s`,
