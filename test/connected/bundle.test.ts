@@ -80,11 +80,12 @@ describe('bundled functions', () => {
   }, 60_000);
 
   it('without credentials in the environment, a bundle fails its call instead of looking elsewhere', async () => {
+    // The failure is provoked on purpose, so its ERROR line is silenced — before the import, since the
+    // bundled logger reads its level once, as at a cold start.
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
     const list = await bundle('get-integration');
     vi.stubEnv('AWS_ACCESS_KEY_ID', '');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', '');
-    // The failure is provoked on purpose: its ERROR line is expected.
-    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
     try {
       const response = await list.handler(
         await event('GET /integrations/{integrationId}', { integrationId: 'int_01M8STXNSD0WK015E9HDB2KRD3' }),
