@@ -547,6 +547,74 @@ describe('functions', () => {
     }
   });
 
+  it('each role holds exactly the statements its route-table entry implies, each with its exact actions and resources', () => {
+    const json = (value: unknown) => JSON.stringify(value);
+    const isTable = (value: unknown) =>
+      /^\{"Fn::ImportValue":"SharedSecretKeys-Data:ExportsOutputFnGetAttTable\w+Arn\w+"\}$/.test(json(value));
+    for (const spec of services) {
+      const statements = statementsOf(spec.handler);
+      const bySid = (sid: string) => statements.filter((statement) => statement.Sid === sid);
+      const { access } = spec;
+      // Logs: its own log group, two actions.
+      expect(
+        bySid('WriteOwnLogs').map((st) => [actions(st).sort(), json(st.Resource).includes('Logs')]),
+        spec.handler,
+      ).toEqual([[['logs:CreateLogStream', 'logs:PutLogEvents'], true]]);
+      // DynamoDB: the route table's actions, as listed, on the table (and the one index it queries).
+      const table = bySid('TableAccess');
+      if (access.dynamodb.length === 0) expect(table, spec.handler).toEqual([]);
+      else {
+        expect(table, spec.handler).toHaveLength(1);
+        expect(actions(table[0] as Statement).sort(), spec.handler).toEqual([...access.dynamodb].sort());
+        const resources = [(table[0] as Statement).Resource].flat();
+        expect(resources.length, spec.handler).toBe(access.dynamodbIndex ? 2 : 1);
+        expect(isTable(resources[0]), spec.handler).toBe(true);
+        if (access.dynamodbIndex) expect(json(resources[1])).toContain(`/index/${access.dynamodbIndex}`);
+      }
+      // KMS: one action a statement, on the data key alone.
+      for (const [sid, action, purposes] of [
+        ['GenerateDataKeys', 'kms:GenerateDataKey', access.kmsGenerate],
+        ['DecryptDataKeys', 'kms:Decrypt', access.kmsDecrypt],
+      ] as const) {
+        const found = bySid(sid);
+        expect(found.length, `${spec.handler} ${sid}`).toBe(purposes?.length ? 1 : 0);
+        for (const statement of found) {
+          expect(statement.Action).toBe(action);
+          expect(json(statement.Resource)).toMatch(
+            /^\{"Fn::ImportValue":"SharedSecretKeys-Data:ExportsOutputFnGetAttDataKey\w+Arn\w+"\}$/,
+          );
+        }
+      }
+      expect(bySid('PublishNotifications').length, spec.handler).toBe(access.snsPublish ? 1 : 0);
+      expect(bySid('EncryptNotificationsThroughSns').length, spec.handler).toBe(access.snsPublish ? 1 : 0);
+      expect(bySid('PutLifecycleEvents').length, spec.handler).toBe(access.eventsPut ? 1 : 0);
+      // Nothing else: X-Ray, and for the stream consumer its event source's stream and queue rights.
+      const known = [
+        'WriteOwnLogs',
+        'TableAccess',
+        'GenerateDataKeys',
+        'DecryptDataKeys',
+        'PublishNotifications',
+        'EncryptNotificationsThroughSns',
+        'PutLifecycleEvents',
+      ];
+      const others = statements.filter((statement) => !known.includes(statement.Sid ?? ''));
+      for (const statement of others) {
+        const list = actions(statement).sort();
+        const xray = json(list) === json(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+        const stream =
+          Boolean(access.dynamodbStream) &&
+          list.every((a) => a.startsWith('dynamodb:')) &&
+          json(statement.Resource).includes('StreamArn');
+        const queue =
+          Boolean(access.dynamodbStream) &&
+          list.every((a) => a.startsWith('sqs:')) &&
+          json(statement.Resource).includes('LifecycleEventFailures');
+        expect(xray || stream || queue, `${spec.handler}: ${json(statement)}`).toBe(true);
+      }
+    }
+  });
+
   it('the only wildcards anywhere are X-Ray tracing and the scheduler invoking the reminder function', () => {
     // cdk-nag's IAM5 acknowledgement for X-Ray covers any Resource::* on a role: this keeps it honest.
     for (const policy of Object.values(policies)) {
