@@ -59,7 +59,13 @@ function allowed(access: Access): string[] {
   ].sort();
 }
 
+/** Every KMS call's encryption context, to check each of its keys, not only the purpose. */
+const contexts: { fn: string; context: Record<string, string> }[] = [];
+
 const record = async (call: AwsCall, next: () => Promise<Record<string, unknown>>) => {
+  if (current && call.service === 'kms') {
+    contexts.push({ fn: current, context: (call.input.EncryptionContext ?? {}) as Record<string, string> });
+  }
   if (current) {
     const set = used.get(current) ?? new Set<string>();
     for (const permission of permissionsOf(call)) set.add(permission);
@@ -270,5 +276,15 @@ describe('least privilege, observed', () => {
     );
     const granted = Object.fromEntries(specs.map((spec) => [spec.handler, allowed(spec.access)]));
     expect(observed).toEqual(granted);
+    // Every data key is bound to its whole place: exactly the four context keys, the caller's account,
+    // and ids of the right kinds (KMS and the key policy require all four; a missing one would open up).
+    expect(contexts.length).toBeGreaterThan(10);
+    for (const { fn, context } of contexts) {
+      expect(Object.keys(context).sort(), fn).toEqual(['account', 'integration', 'key', 'purpose']);
+      expect(context.account, fn).toBe('least-privilege');
+      expect(context.integration, fn).toMatch(/^int_[0-9A-Z]{26}$/);
+      expect(context.key, fn).toMatch(/^key_[0-9A-Z]{26}$/);
+      expect(['display', 'signing'], fn).toContain(context.purpose);
+    }
   }, 60_000);
 });
