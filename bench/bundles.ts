@@ -42,7 +42,8 @@ const DEPLOYED: BuildOptions = {
   target: BUNDLE.target,
   mainFields: [...BUNDLE.mainFields],
   minify: BUNDLE.minify,
-  sourcemap: false,
+  // As deployed: the map beside the bundle, which --enable-source-maps (DEPLOYED_NODE_OPTIONS) loads.
+  sourcemap: BUNDLE.sourcemap,
   banner: { js: BUNDLE.banner },
   alias: { ...BUNDLE.alias },
   metafile: true,
@@ -71,7 +72,10 @@ export function floorOf(spec: FunctionSpec & { public?: boolean }, dashboard: bo
 
 async function bundle(entry: string, outfile: string, options: BuildOptions) {
   const result = await build({ ...options, entryPoints: [entry], absWorkingDir: ROOT, outfile });
-  return result.metafile ? Object.values(result.metafile.outputs)[0] : undefined;
+  // The code, not its source map beside it.
+  return result.metafile
+    ? Object.entries(result.metafile.outputs).find(([path]) => !path.endsWith('.map'))?.[1]
+    : undefined;
 }
 
 /** The SDK floor bundles, one per set of clients, built exactly as the functions are. */

@@ -20,9 +20,13 @@ const ENV = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 
-function timeNode(node: string, file: string): number {
+/** What the CDK app sets on every function (infra/function.ts): the bench times init with it. */
+export const DEPLOYED_NODE_OPTIONS = '--enable-source-maps';
+
+function timeNode(node: string, file: string, sourceMaps = true): number {
   const started = process.hrtime.bigint();
-  const result = spawnSync(node, [file], { env: ENV, stdio: ['ignore', 'ignore', 'pipe'] });
+  const env = { ...ENV, NODE_OPTIONS: sourceMaps ? DEPLOYED_NODE_OPTIONS : '' };
+  const result = spawnSync(node, [file], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.status !== 0)
     throw new Error(`${file} failed to load: ${result.stderr.toString().slice(0, 500)}`);
@@ -37,6 +41,7 @@ export function measureInit(
   bundles: { handler: string; file: string }[],
   runs = 15,
   node = process.execPath,
+  sourceMaps = true,
 ): Map<string, number> {
   const empty = join(OUT, 'empty.mjs');
   writeFileSync(empty, '');
@@ -45,8 +50,8 @@ export function measureInit(
   timeNode(node, empty); // warm the file system cache
   for (let run = 0; run < runs; run++) {
     for (const bundle of bundles) {
-      baseline.push(timeNode(node, empty));
-      samples.get(bundle.handler)?.push(timeNode(node, bundle.file));
+      baseline.push(timeNode(node, empty, sourceMaps));
+      samples.get(bundle.handler)?.push(timeNode(node, bundle.file, sourceMaps));
     }
   }
   const base = median(baseline);

@@ -5,7 +5,7 @@ import { ROOT } from '../infra/paths.js';
 import { BUDGETS } from './budgets.js';
 import { bundleAll, bundleFloors } from './bundles.js';
 import { measureDashboard } from './dashboard.js';
-import { measureInit } from './init.js';
+import { DEPLOYED_NODE_OPTIONS, measureInit } from './init.js';
 import { node24 } from './node24.js';
 import { measureOperations } from './operations.js';
 import { PRICES } from './prices.js';
@@ -129,6 +129,21 @@ table(
         : 'n/a',
       b.top.map(([name, bytes]) => `${name} ${kib(bytes)}`).join(', '),
     ];
+  }),
+);
+// What --enable-source-maps (set on every deployed function) costs at init: the same bundles timed
+// without it, fewer runs.
+const functionTargets = bundles.map((b) => ({ handler: b.handler, file: b.file }));
+const withoutMaps = measureInit(functionTargets, 9, nodeBinary, false);
+console.log(
+  `Source maps: init with ${DEPLOYED_NODE_OPTIONS} (as deployed) against the same bundle without it, 9 runs`,
+);
+table(
+  ['function', 'init as deployed', 'without source maps', 'cost'],
+  bundles.map((b) => {
+    const cost = at(init, b.handler) - at(withoutMaps, b.handler);
+    figures[`source-maps:${b.handler}`] = Number(cost.toFixed(4));
+    return [b.handler, ms(at(init, b.handler)), ms(at(withoutMaps, b.handler)), ms(cost)];
   }),
 );
 for (const [floor, { bytes }] of Object.entries(floors)) figures[`floor-bundle:${floor}`] = bytes;
