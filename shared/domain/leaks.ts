@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type * as z from 'zod/mini';
+import type * as R from '../http/response-schemas.js';
 import { requireAdmin } from './access.js';
 import { auditEvent } from './audit.js';
 import { NotFoundError, RateLimitedError } from './errors.js';
@@ -21,7 +23,7 @@ export interface LeakSettings {
   updatedBy?: string;
 }
 
-export const toLeakSettingsView = (settings: LeakSettings) => ({
+export const toLeakSettingsView = (settings: LeakSettings): z.infer<typeof R.LeakSettings> => ({
   policy: settings.policy,
   updatedAt: settings.updatedAt ?? null,
   updatedBy: settings.updatedBy ?? null,
@@ -100,11 +102,7 @@ export interface LeakReport {
 }
 
 /** GitHub's feedback on each reported token: never the token itself, never whose it is. */
-export interface LeakFeedback {
-  token_hash: string;
-  token_type: string;
-  label: 'true_positive' | 'false_positive';
-}
+export type LeakFeedback = z.infer<typeof R.LeakFeedback>[number];
 
 const SCANNER = (accountId: string, requestId: string): Actor => ({
   accountId,

@@ -124,7 +124,7 @@ export interface Page<T> {
 }
 
 export type IntegrationView = z.infer<typeof R.IntegrationView>;
-export type AuditEventView = Omit<AuditEvent, 'accountId'>;
+export type AuditEventView = z.infer<typeof R.AuditEventView>;
 
 export function toIntegrationView({ accountId: _, ...view }: Integration): IntegrationView {
   return view;

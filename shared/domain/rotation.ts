@@ -1,3 +1,5 @@
+import type * as z from 'zod/mini';
+import type * as R from '../http/response-schemas.js';
 import type { KeyRecord } from './model.js';
 
 /** An account's rotation policy (GET/PUT /settings/rotation). */
@@ -75,7 +77,7 @@ export function nextCheck(key: ReminderState, now: Date, intervalDays: number): 
 }
 
 /** The policy as the API shows it (response-schemas.ts RotationSettings): never set reads as nulls. */
-export const toSettingsView = (settings: RotationSettings) => ({
+export const toSettingsView = (settings: RotationSettings): z.infer<typeof R.RotationSettings> => ({
   rotationPeriodDays: settings.rotationPeriodDays,
   reminderIntervalDays: settings.reminderIntervalDays,
   updatedAt: settings.updatedAt ?? null,
