@@ -17,6 +17,7 @@ const ENV = {
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',
+  SECRET_SCANNING_KEYS_URL: 'https://127.0.0.1:9/secret-scanning-keys',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 
