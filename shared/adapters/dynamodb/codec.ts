@@ -23,7 +23,6 @@ const INTERNAL_ATTRIBUTES = [
   TABLE.gsi1.partitionKey,
   TABLE.gsi1.sortKey,
   TABLE.gsi2.partitionKey,
-  TABLE.gsi2.sortKey,
   AUDIT_ATTRIBUTE,
 ] as const;
 
@@ -79,9 +78,9 @@ export const dueIndex = (dueAt: string | undefined): Item =>
  */
 export function dueUpdate(dueAt: string | undefined): { set: string[]; remove: string[]; values: Item } {
   if (dueAt === undefined)
-    return { set: [], remove: ['dueAt', TABLE.gsi2.partitionKey, TABLE.gsi2.sortKey], values: {} };
+    return { set: [], remove: [TABLE.gsi2.sortKey, TABLE.gsi2.partitionKey], values: {} };
   return {
-    set: ['dueAt = :dueAt', `${TABLE.gsi2.partitionKey} = :dueDay`, `${TABLE.gsi2.sortKey} = :dueAt`],
+    set: [`${TABLE.gsi2.sortKey} = :dueAt`, `${TABLE.gsi2.partitionKey} = :dueDay`],
     remove: [],
     values: { ':dueAt': dueAt, ':dueDay': TableKeys.due(dayOf(dueAt)) },
   };

@@ -14,7 +14,7 @@
  * exception is the credential record, found by the integration's public apiKey: the verifier does not
  * know the account yet, and one GetItem on it returns every usable key. gsi1 holds only integrations
  * (gsi1pk = INTEGRATION#<int>), for signing a webhook by integration id. gsi2 is the due index: a key
- * item carries gsi2pk = DUE#<yyyy-mm-dd>, gsi2sk = the time the reminder job must next look at it, so a
+ * item carries gsi2pk = DUE#<yyyy-mm-dd>, dueAt = the time the reminder job must next look at it, so a
  * run reads only the days since the last run, never the whole table (shared/domain/rotation.ts).
  */
 export const TABLE = {
@@ -25,7 +25,8 @@ export const TABLE = {
   gsi2: {
     indexName: 'gsi2',
     partitionKey: 'gsi2pk',
-    sortKey: 'gsi2sk',
+    // The key item's own next-check time: no second copy of it just for the index.
+    sortKey: 'dueAt',
     projected: [
       'accountId',
       'integrationId',
@@ -38,7 +39,6 @@ export const TABLE = {
       'rotationDueAt',
       'remindedAt',
       'expiryNotifiedAt',
-      'dueAt',
     ],
   },
   /**
