@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
 import { BUNDLE } from '../infra/bundling.js';
 import { ROOT } from '../infra/paths.js';
-import { cognitoTriggers, type FunctionSpec, internalFunctions, routes, usesKms } from '../shared/routes.js';
+import {
+  cognitoTriggers,
+  type FunctionSpec,
+  internalFunctions,
+  routes,
+  sourceMapsAtRuntime,
+  usesKms,
+} from '../shared/routes.js';
 
 export const OUT = join(ROOT, 'bench', '.out');
 
@@ -19,6 +26,8 @@ export type Reference = Floor | 'jwt';
 export interface BundleFigures {
   handler: string;
   usesKms: boolean;
+  /** Whether it runs with --enable-source-maps, as its route-table entry deploys it. */
+  sourceMaps: boolean;
   floor: Floor;
   bytes: number;
   file: string;
@@ -117,6 +126,7 @@ export async function bundleAll(): Promise<BundleFigures[]> {
     figures.push({
       handler: spec.handler,
       usesKms: floor.startsWith('dynamodb-kms'),
+      sourceMaps: sourceMapsAtRuntime(spec),
       floor,
       bytes: output?.bytes ?? 0,
       file: join(outdir, 'index.mjs'),

@@ -39,7 +39,7 @@ function timeNode(node: string, file: string, sourceMaps = true): number {
  * an empty `node` start, both sampled side by side (interleaved) in the same run.
  */
 export function measureInit(
-  bundles: { handler: string; file: string }[],
+  bundles: { handler: string; file: string; sourceMaps?: boolean }[],
   runs = 15,
   node = process.execPath,
   sourceMaps = true,
@@ -52,7 +52,9 @@ export function measureInit(
   for (let run = 0; run < runs; run++) {
     for (const bundle of bundles) {
       baseline.push(timeNode(node, empty, sourceMaps));
-      samples.get(bundle.handler)?.push(timeNode(node, bundle.file, sourceMaps));
+      samples
+        .get(bundle.handler)
+        ?.push(timeNode(node, bundle.file, sourceMaps && bundle.sourceMaps !== false));
     }
   }
   const base = median(baseline);

@@ -78,7 +78,7 @@ const floors = await bundleFloors();
 const INIT_RUNS = 21;
 /** Every function, every floor and every peer, each sampled side by side in one interleaved run. */
 const initTargets = [
-  ...bundles.map((b) => ({ handler: b.handler, file: b.file })),
+  ...bundles.map((b) => ({ handler: b.handler, file: b.file, sourceMaps: b.sourceMaps })),
   ...bundles.map((b) => ({ handler: `peer:${b.handler}`, file: b.peerFile })),
   ...Object.entries(floors).map(([floor, { file }]) => ({ handler: `floor:${floor}`, file })),
 ];
@@ -142,6 +142,7 @@ table(
   ['function', 'init as deployed', 'without source maps', 'cost'],
   bundles.map((b) => {
     const cost = at(init, b.handler) - at(withoutMaps, b.handler);
+    if (!b.sourceMaps) return [b.handler, 'off (hot path)', ms(at(withoutMaps, b.handler)), '—'];
     figures[`source-maps:${b.handler}`] = Number(cost.toFixed(4));
     return [b.handler, ms(at(init, b.handler)), ms(at(withoutMaps, b.handler)), ms(cost)];
   }),

@@ -21,6 +21,7 @@ export interface ServiceFunctionProps {
   access: Access;
   memoryMb?: number;
   timeoutSeconds?: number;
+  sourceMapsAtRuntime?: boolean;
   table: ITableV2;
   key: IKey;
   /** The notification topic, for a function whose access includes snsPublish. */
@@ -77,7 +78,7 @@ export class ServiceFunction extends Construct {
         TABLE_NAME: props.table.tableName,
         ...(kms ? { KMS_KEY_ID: props.key.keyArn } : {}),
         POWERTOOLS_SERVICE_NAME: 'shared-secret-keys',
-        NODE_OPTIONS: '--enable-source-maps',
+        ...(props.sourceMapsAtRuntime === false ? {} : { NODE_OPTIONS: '--enable-source-maps' }),
         ...props.environment,
       },
       bundling: {

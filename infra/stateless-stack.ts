@@ -77,6 +77,7 @@ export class StatelessStack extends Stack {
         reservedConcurrency: spec.concurrency ? reserve[spec.concurrency] || undefined : undefined,
         memoryMb: spec.memoryMb,
         timeoutSeconds: spec.timeoutSeconds,
+        sourceMapsAtRuntime: spec.sourceMapsAtRuntime,
         environment: { ROTATION_PERIOD_DAYS: String(config.rotationPeriodDays), ...environment },
       });
       this.functions.set(handler, fn);

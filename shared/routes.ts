@@ -42,6 +42,12 @@ export interface FunctionSpec {
   memoryMb?: number;
   /** Lambda timeout; FUNCTION_TIMEOUT_SECONDS unless the function is a job that needs longer. */
   timeoutSeconds?: number;
+  /**
+   * Whether Node maps stack traces through the bundle's source map at run time (`--enable-source-maps`).
+   * The map is always in the artifact; loading it costs init time (the bench prints how much), so the
+   * verification hot path, which scales out under bursts, goes without it. Default: on.
+   */
+  sourceMapsAtRuntime?: boolean;
 }
 
 /**
@@ -54,6 +60,8 @@ export const memoryOf = (spec: Pick<FunctionSpec, 'memoryMb'>) => spec.memoryMb 
 export const usesKms = (access: Access) => Boolean(access.kmsGenerate?.length || access.kmsDecrypt?.length);
 export const timeoutOf = (spec: Pick<FunctionSpec, 'timeoutSeconds'>) =>
   spec.timeoutSeconds ?? FUNCTION_TIMEOUT_SECONDS;
+export const sourceMapsAtRuntime = (spec: Pick<FunctionSpec, 'sourceMapsAtRuntime'>) =>
+  spec.sourceMapsAtRuntime ?? true;
 
 export interface RouteSpec extends FunctionSpec {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -236,6 +244,7 @@ export const routes: RouteSpec[] = [
     public: true,
     signed: true,
     signedBy: 'integration',
+    sourceMapsAtRuntime: false,
     // Anyone can call it and a cold key cache costs a KMS call: limited per route, per integration
     // (functions/signature-check.ts) and in concurrency.
     concurrency: 'public',
@@ -353,6 +362,7 @@ export const routes: RouteSpec[] = [
 export const internalFunctions: FunctionSpec[] = [
   {
     handler: 'verify-signature',
+    sourceMapsAtRuntime: false,
     summary:
       '{ apiKey, signature, body (base64), timestamp?, method, path } → { valid, accountId, integrationId, keyId } or { valid: false, reason }',
     access: {
@@ -362,6 +372,7 @@ export const internalFunctions: FunctionSpec[] = [
   },
   {
     handler: 'sign-webhook',
+    sourceMapsAtRuntime: false,
     summary: '{ accountId, integrationId, payload, id? } → { headers, keyIds } for an outbound webhook',
     access: {
       dynamodb: ['dynamodb:GetItem', 'dynamodb:Query'],

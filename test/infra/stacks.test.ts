@@ -462,6 +462,25 @@ describe('functions', () => {
     }
   });
 
+  it('source maps are on at run time everywhere but the verification hot path, as the route table says', () => {
+    for (const spec of services) {
+      const fn = Object.values(lambdas).find((l) =>
+        String(l.Properties.Description).startsWith(spec.summary.slice(0, 40)),
+      );
+      const env =
+        (fn?.Properties.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {};
+      expect(env.NODE_OPTIONS, spec.handler).toBe(
+        spec.sourceMapsAtRuntime === false ? undefined : '--enable-source-maps',
+      );
+    }
+    expect(
+      services
+        .filter((spec) => spec.sourceMapsAtRuntime === false)
+        .map((spec) => spec.handler)
+        .sort(),
+    ).toEqual(['sign-webhook', 'signature-check', 'verify-signature']);
+  });
+
   it('every log group has a retention', () => {
     const groups = app.stateless.findResources('AWS::Logs::LogGroup') as Record<string, Resource>;
     // One a function, the API's access log, and the one of CDK's BucketDeployment function.
