@@ -25,6 +25,21 @@ interface Target {
   token(account: string, user: string): Promise<string>;
 }
 
+/** A running local server as the races' target, keeping every token it hands out for the leak scan. */
+export function raceTarget(
+  server: { url: string; token(account: string, user: string): Promise<string> },
+  tokens: string[],
+): Target {
+  return {
+    url: server.url,
+    token: async (account, user) => {
+      const token = await server.token(account, user);
+      tokens.push(token);
+      return token;
+    },
+  };
+}
+
 type Answer = { status: number; body: string; user: string };
 
 /** A client process: fires the reveals it is given at once when told, and reports the answers. */

@@ -4,7 +4,7 @@ import { hostileRequests } from './hostile.js';
 import { findLeaks } from './leaks.js';
 import { runLoad } from './load.js';
 import { checkModel } from './model.js';
-import { raceReveals } from './races.js';
+import { raceReveals, raceTarget } from './races.js';
 import { hostileTarget, residentMiB } from './targets.js';
 
 /**
@@ -44,17 +44,7 @@ try {
     console.log(
       `Reveal races through HTTP: ${rounds} rounds of 2 to 64 requesters, 6 users, 3 client processes…`,
     );
-    const races = await raceReveals(
-      {
-        url: server.url,
-        token: async (account, user) => {
-          const token = await server.token(account, user);
-          tokens.push(token);
-          return token;
-        },
-      },
-      { rounds, clients: 3, users: 6 },
-    );
+    const races = await raceReveals(raceTarget(server, tokens), { rounds, clients: 3, users: 6 });
     secrets.push(...races.secrets);
     row('races: rounds / requests', `${races.rounds} / ${races.requests}`, races.rounds === rounds);
     row('races: double reveals', String(races.doubleReveals), races.doubleReveals === 0);

@@ -3,7 +3,7 @@ import { runFaults } from '../../reliability/faults.js';
 import { hostileRequests } from '../../reliability/hostile.js';
 import { findLeaks } from '../../reliability/leaks.js';
 import { checkModel, MODEL } from '../../reliability/model.js';
-import { raceReveals } from '../../reliability/races.js';
+import { raceReveals, raceTarget } from '../../reliability/races.js';
 import { hostileTarget } from '../../reliability/targets.js';
 import { type RunningServer, startLocalServer } from '../support/local-server.js';
 
@@ -38,17 +38,7 @@ describe('reliability, quick', () => {
   }, 60_000);
 
   it('reveal races through HTTP: one secret per round, 410s naming the winner, one audit event', async () => {
-    const races = await raceReveals(
-      {
-        url: server.url,
-        token: async (account, user) => {
-          const token = await server.token(account, user);
-          tokens.push(token);
-          return token;
-        },
-      },
-      { rounds: 20, clients: 2, users: 4 },
-    );
+    const races = await raceReveals(raceTarget(server, tokens), { rounds: 20, clients: 2, users: 4 });
     secrets.push(...races.secrets);
     expect(races).toMatchObject({
       rounds: 20,
