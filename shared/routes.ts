@@ -269,7 +269,10 @@ export const routes: RouteSpec[] = [
     summary:
       'Which key of this integration is this secret? Found by its fingerprint, nothing decrypted; audited',
     throttle: { rateLimit: 5, burstLimit: 10 },
-    access: { dynamodb: ['dynamodb:Query', 'dynamodb:UpdateItem'], dynamodbIndex: GSI3 },
+    access: {
+      dynamodb: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      dynamodbIndex: GSI3,
+    },
     request: { params: S.IntegrationParams, body: S.IdentifyBody },
     responses: {
       200: { description: 'The key this secret belongs to', schema: R.IdentifiedKey },
@@ -283,7 +286,10 @@ export const routes: RouteSpec[] = [
     handler: 'identify-account-key',
     summary: 'Which key of the account is this secret? Found by its fingerprint, nothing decrypted; audited',
     throttle: { rateLimit: 5, burstLimit: 10 },
-    access: { dynamodb: ['dynamodb:Query', 'dynamodb:UpdateItem'], dynamodbIndex: GSI3 },
+    access: {
+      dynamodb: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      dynamodbIndex: GSI3,
+    },
     request: { body: S.IdentifyBody },
     responses: {
       200: { description: 'The key this secret belongs to', schema: R.IdentifiedKey },
@@ -305,7 +311,7 @@ export const routes: RouteSpec[] = [
     path: '/settings/leaks',
     handler: 'update-leak-settings',
     summary: "Set the account's leak policy (notify, revoke, rotate); audited",
-    access: { dynamodb: ['dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+    access: { dynamodb: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
     request: { body: S.LeakSettingsBody },
     responses: { 200: { description: 'The leak policy as set', schema: R.LeakSettings } },
   },
@@ -355,6 +361,16 @@ export const routes: RouteSpec[] = [
     access: { dynamodb: READ },
     request: { params: S.IntegrationParams, query: S.PageQuery },
     responses: { 200: { description: 'A page of audit events', schema: R.AuditList } },
+  },
+  {
+    method: 'GET',
+    path: '/integrations/{integrationId}/audit/verify',
+    handler: 'verify-audit',
+    summary:
+      "Recompute the integration's audit hash chains (and compare them with the last anchor): ok, or the first break",
+    access: { dynamodb: READ },
+    request: { params: S.IntegrationParams },
+    responses: { 200: { description: 'The verification report', schema: R.AuditVerification } },
   },
 ];
 

@@ -23,6 +23,8 @@ export interface Integration {
   createdBy: string;
   updatedAt?: string;
   updatedBy?: string;
+  /** The head of the integration item's audit chain as read (audit-chain.ts). */
+  auditHead?: string;
 }
 
 /** A rotation's overlap: how long the old key keeps verifying. */
@@ -64,6 +66,8 @@ export interface KeyRecord {
   revokedAt?: string;
   revokedBy?: string;
   lastUsedAt?: string;
+  /** The head of the key item's audit chain as read (audit-chain.ts): what the next event extends. */
+  auditHead?: string;
 }
 
 /** A key as every API response shows it: metadata only, never ciphertext (shape: response-schemas.ts). */
@@ -95,6 +99,9 @@ export interface AuditEvent {
   requestId: string;
   sourceIp: string;
   details?: Record<string, string | number | boolean>;
+  /** Its links in its item's hash chain (audit-chain.ts), hex; set by the store that writes it. */
+  prevHash?: string;
+  hash?: string;
 }
 
 /** A key's verification material, kept on the integration's credential record. */
@@ -126,7 +133,7 @@ export interface Page<T> {
 export type IntegrationView = z.infer<typeof R.IntegrationView>;
 export type AuditEventView = z.infer<typeof R.AuditEventView>;
 
-export function toIntegrationView({ accountId: _, ...view }: Integration): IntegrationView {
+export function toIntegrationView({ accountId: _, auditHead: _h, ...view }: Integration): IntegrationView {
   return view;
 }
 

@@ -139,7 +139,7 @@ export async function createIntegration(
 }
 
 export async function getIntegration(
-  deps: Pick<ReadDeps, 'store'>,
+  deps: { store: Pick<KeyStore, 'getIntegration'> },
   actor: Actor,
   integrationId: string,
 ): Promise<Integration> {

@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 /** Response shapes: for the OpenAPI document and the tests, never bundled into a handler. */
 const Timestamp = z.iso.datetime();
 const NullableTimestamp = z.nullable(z.iso.datetime());
+const Sha256 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
 
 export const IntegrationView = z.object({
   id: z.string(),
@@ -71,9 +72,37 @@ export const AuditEventView = z.object({
   requestId: z.string(),
   sourceIp: z.string(),
   details: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
+  /** The hash of the event before it in its item's chain (64 zeros for the first); hex SHA-256. */
+  prevHash: z.optional(Sha256),
+  /** SHA-256 over the event's canonical serialisation with prevHash (README "Audit trail"). */
+  hash: z.optional(Sha256),
 });
 
 export const AuditList = z.object({ items: z.array(AuditEventView), nextCursor: z.nullable(z.string()) });
+
+export const AuditVerification = z.object({
+  integrationId: z.string(),
+  verifiedAt: Timestamp,
+  /** Every chain recomputes from its first event to its head, and holds the last anchor's heads. */
+  ok: z.boolean(),
+  events: z.number(),
+  /** Events written before the chain existed: counted, not verifiable. */
+  unchained: z.number(),
+  /** The trail's head: SHA-256 over its items' heads, what an anchor records. */
+  head: Sha256,
+  chains: z.array(z.object({ item: z.string(), events: z.number(), head: z.nullable(Sha256) })),
+  /** The first break, in item order; null when there is none. */
+  break: z.nullable(
+    z.object({
+      item: z.string(),
+      eventId: z.nullable(z.string()),
+      reason: z.enum(['edited', 'missing-before', 'head-mismatch', 'unlinked', 'anchor-mismatch']),
+      message: z.string(),
+    }),
+  ),
+  /** The last anchor written to the Object Lock bucket, if anchoring is on and one exists. */
+  anchor: z.nullable(z.object({ at: Timestamp, head: Sha256, holds: z.boolean() })),
+});
 
 export const RotateResponse = z.object({
   key: KeyView,

@@ -169,6 +169,8 @@ describe('least privilege, observed', () => {
     expect(rotated.secret).toMatch(/^ssk_/);
     expect((await run('revoke-key', apiEvent('DELETE …', keyParams))).statusCode).toBe(200);
     expect((await run('list-audit', apiEvent('GET …/audit', { integrationId }))).statusCode).toBe(200);
+    const verified = await run('verify-audit', apiEvent('GET …/audit/verify', { integrationId }));
+    expect(json(verified)).toMatchObject({ ok: true, break: null });
     expect((await run('get-rotation-settings', apiEvent('GET /settings/rotation'))).statusCode).toBe(200);
     const settings = apiEvent('PUT /settings/rotation', {}, { rotationPeriodDays: 30 });
     expect((await run('update-rotation-settings', settings)).statusCode).toBe(200);

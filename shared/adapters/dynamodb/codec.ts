@@ -1,8 +1,9 @@
+import { type ChainedEvent, link, type StoredChain } from '../../domain/audit-chain.js';
 import { IntegrityError } from '../../domain/errors.js';
 import type { AuditEvent, Credential, KeyRecord, SigningEntry } from '../../domain/model.js';
 import { dayOf } from '../../domain/rotation.js';
 import { packSealed, unpackSealed } from '../kms-envelope.js';
-import { AUDIT_ATTRIBUTE, TABLE, TableKeys } from './table.js';
+import { AUDIT_ATTRIBUTE, HEAD_ATTRIBUTE, TABLE, TableKeys } from './table.js';
 
 /**
  * Items as stored, and back. Audit events live in the item they concern, in a map attribute `audit`
@@ -13,6 +14,11 @@ import { AUDIT_ATTRIBUTE, TABLE, TableKeys } from './table.js';
  * Keeping the event off a separate item is what lets a reveal be one 1 KB conditional write instead of
  * a two-item transaction (4× the write units), and a created key a two-item transaction instead of
  * three. The audit list reads the integration and its key items and merges their events, newest first.
+ *
+ * Each item's events form a hash chain (shared/domain/audit-chain.ts): every event stores `prevHash`
+ * and `hash`, the item stores its chain's head in `auditHead`, and the write that adds an event
+ * conditions on the head it read. Hashes are stored as 32 bytes, not 64 hex characters: a key item
+ * with its display copy and two events stays under the 1 KB of one write unit.
  */
 export type Item = Record<string, unknown>;
 
@@ -24,6 +30,7 @@ const INTERNAL_ATTRIBUTES = [
   TABLE.gsi1.sortKey,
   TABLE.gsi2.partitionKey,
   AUDIT_ATTRIBUTE,
+  HEAD_ATTRIBUTE,
 ] as const;
 
 export function strip<T>(item: Item): T {
@@ -48,8 +55,21 @@ export const entryOf = (stored: Item): SigningEntry => ({
   signing: unpack(stored.signing),
 });
 
+const hexOf = (value: unknown): string | undefined =>
+  value instanceof Uint8Array ? Buffer.from(value).toString('hex') : undefined;
+const bytesOf = (hex: string): Uint8Array => Buffer.from(hex, 'hex');
+
+/** The head of the item's audit chain, hex; undefined before its first chained event. */
+export const headOf = (item: Item | undefined): string | undefined => hexOf(item?.[HEAD_ATTRIBUTE]);
+
+/** A stored record with its chain's head, which the next write that adds an event conditions on. */
+export function withHead<T>(item: Item): T & { auditHead?: string } {
+  const head = headOf(item);
+  return { ...strip<T>(item), ...(head === undefined ? {} : { auditHead: head }) };
+}
+
 export function keyOf(item: Item): KeyRecord {
-  const key = strip<KeyRecord>(item);
+  const key = withHead<KeyRecord>(item);
   if (key.displayCiphertext !== undefined) key.displayCiphertext = unpack(key.displayCiphertext);
   return key;
 }
@@ -59,11 +79,6 @@ export function credentialOf(item: Item): Credential {
   const keys = credential.keys as unknown as Record<string, Item>;
   credential.keys = Object.fromEntries(Object.entries(keys).map(([id, entry]) => [id, entryOf(entry)]));
   return credential;
-}
-
-/** An audit event as its item stores it: the account and integration are the item's own. */
-export function storedEvent({ accountId: _a, integrationId: _i, id: _id, ...rest }: AuditEvent): Item {
-  return rest;
 }
 
 /** A key item's place in the due index (table.ts gsi2), from its `dueAt`; none when it has none. */
@@ -86,16 +101,73 @@ export function dueUpdate(dueAt: string | undefined): { set: string[]; remove: s
   };
 }
 
-/** Adds one event to an item's audit map inside an update expression, with eventNames/eventValues. */
-export const ADD_EVENT = '#audit.#eventId = :event';
-export const eventNames = (event: AuditEvent) => ({ '#audit': AUDIT_ATTRIBUTE, '#eventId': event.id });
-export const eventValues = (event: AuditEvent) => ({ ':event': storedEvent(event) });
+type Links = { prevHash: string; hash: string };
 
-export function eventsOf(item: Item | undefined, accountId: string, integrationId?: string): AuditEvent[] {
+/** An audit event as its item stores it: the account and integration are the item's own. */
+export function storedEvent(
+  { accountId: _a, integrationId: _i, id: _id, ...rest }: AuditEvent,
+  links: Links,
+): Item {
+  return { ...rest, prevHash: bytesOf(links.prevHash), hash: bytesOf(links.hash) };
+}
+
+/** A new item's audit attributes: its first event, which starts its chain, and the head. */
+export function firstEvent(event: AuditEvent): Item {
+  const links = link(event, undefined);
+  return {
+    [AUDIT_ATTRIBUTE]: { [event.id]: storedEvent(event, links) },
+    [HEAD_ATTRIBUTE]: bytesOf(links.hash),
+  };
+}
+
+/**
+ * What an update expression needs to add `event` to an item whose chain ends at `head` (undefined: the
+ * item has no chained event yet): a SET clause, a condition on that head, their names and values.
+ */
+export function appendEvent(event: AuditEvent, head: string | undefined) {
+  const links = link(event, head);
+  return {
+    /** The head after the write. */
+    head: links.hash,
+    set: '#audit.#eventId = :event, #auditHead = :auditHead',
+    condition: head === undefined ? 'attribute_not_exists(#auditHead)' : '#auditHead = :seenHead',
+    names: { '#audit': AUDIT_ATTRIBUTE, '#eventId': event.id, '#auditHead': HEAD_ATTRIBUTE },
+    values: {
+      ':event': storedEvent(event, links),
+      ':auditHead': bytesOf(links.hash),
+      ...(head === undefined ? {} : { ':seenHead': bytesOf(head) }),
+    },
+  };
+}
+
+export function eventsOf(item: Item | undefined, accountId: string, integrationId?: string): ChainedEvent[] {
   const map = item?.[AUDIT_ATTRIBUTE];
   if (!map || typeof map !== 'object') return [];
-  return Object.entries(map as Record<string, Item>).map(
-    ([id, stored]) =>
-      ({ ...stored, id, accountId, ...(integrationId === undefined ? {} : { integrationId }) }) as AuditEvent,
-  );
+  return Object.entries(map as Record<string, Item>).map(([id, { prevHash, hash, ...stored }]) => {
+    const links = { prevHash: hexOf(prevHash), hash: hexOf(hash) };
+    return {
+      ...stored,
+      id,
+      accountId,
+      ...(integrationId === undefined ? {} : { integrationId }),
+      ...(links.prevHash === undefined ? {} : { prevHash: links.prevHash }),
+      ...(links.hash === undefined ? {} : { hash: links.hash }),
+    } as ChainedEvent;
+  });
+}
+
+/** What an item's chain is called in a verification report, from its sort key. */
+export function chainName(sk: string): string {
+  if (sk.startsWith(TableKeys.integrationPrefix)) return 'integration';
+  if (sk.startsWith(TableKeys.anyKeyPrefix)) return `key ${sk.split('#').at(-1)}`;
+  return sk.toLowerCase().replace('#', ' ');
+}
+
+/** An item's audit chain as stored: its events and its head. */
+export function chainOf(item: Item, accountId: string, integrationId?: string): StoredChain {
+  return {
+    item: chainName(String(item[TABLE.sortKey])),
+    events: eventsOf(item, accountId, integrationId),
+    head: headOf(item),
+  };
 }

@@ -9,7 +9,8 @@ import { RetryableError } from '../../domain/errors.js';
 import type { DueKey, ReminderStore } from '../../domain/reminders.js';
 import type { RotationSettings } from '../../domain/rotation.js';
 import { tableCalls } from './calls.js';
-import { ADD_EVENT, dueUpdate, eventNames, eventValues, type Item, strip } from './codec.js';
+import { chainedUpdates } from './chain.js';
+import { dueUpdate, type Item, strip } from './codec.js';
 import { GSI2, TABLE, TableKeys } from './table.js';
 
 /** BatchGetItem takes at most 100 keys a call. */
@@ -24,6 +25,7 @@ export function createReminderStore({
   tableName: string;
 }): ReminderStore {
   const { send, conditional } = tableCalls(client);
+  const chained = chainedUpdates(client, tableName);
   const keyAddress = (key: DueKey) => ({
     pk: TableKeys.account(key.accountId),
     sk: TableKeys.key(key.integrationId, key.id),
@@ -125,22 +127,17 @@ export function createReminderStore({
       } else {
         conditions.push('attribute_not_exists(expiryNotifiedAt)');
       }
-      return conditional(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: keyAddress(key),
-          UpdateExpression: expression([mark, ADD_EVENT, ...place.set], place.remove),
-          ConditionExpression: conditions.join(' AND '),
-          ExpressionAttributeNames: { '#status': 'status', ...eventNames(audit) },
-          ExpressionAttributeValues: {
-            ':at': at,
-            ':revoked': 'revoked',
-            ...(reason === 'expired' ? {} : { ':notRemindedSince': notRemindedSince }),
-            ...place.values,
-            ...eventValues(audit),
-          },
-        }),
-      );
+      return chained.append(keyAddress(key), audit, (chain) => ({
+        update: expression([mark, chain.set, ...place.set], place.remove),
+        condition: conditions.join(' AND '),
+        names: { '#status': 'status' },
+        values: {
+          ':at': at,
+          ':revoked': 'revoked',
+          ...(reason === 'expired' ? {} : { ':notRemindedSince': notRemindedSince }),
+          ...place.values,
+        },
+      }));
     },
 
     reschedule(key, next) {

@@ -11,29 +11,31 @@ import {
 import { keyNotActive, OutcomeUnknownError, RetryableError, tooManyKeys } from '../../domain/errors.js';
 import { ID_PATTERNS } from '../../domain/ids.js';
 import type { LeakSettings } from '../../domain/leaks.js';
-import type { Credential, Integration, KeyRecord, Page } from '../../domain/model.js';
+import type { AuditEvent, Credential, Integration, KeyRecord, Page } from '../../domain/model.js';
 import type { FoundKey, KeyStore, RevealOutcome, RevokeOutcome } from '../../domain/ports.js';
 import type { RotationSettings } from '../../domain/rotation.js';
 import { remainingMs } from '../../runtime/deadline.js';
 import { packSealed } from '../kms-envelope.js';
 import { tableCalls } from './calls.js';
+import { chainedUpdates, HEAD_RETRIES, headBackoff } from './chain.js';
 import {
-  ADD_EVENT,
+  appendEvent,
+  chainOf,
   credentialOf,
   dueIndex,
   dueUpdate,
-  eventNames,
   eventsOf,
-  eventValues,
+  firstEvent,
+  headOf,
   type Item,
   keyOf,
   storedEntry,
-  storedEvent,
   strip,
+  withHead,
 } from './codec.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { conditionItem, isConditionFailure, isTransient, scrub, wasRefused } from './errors.js';
-import { AUDIT_ATTRIBUTE, GSI1, GSI3, TABLE, TableKeys } from './table.js';
+import { AUDIT_ATTRIBUTE, GSI1, GSI3, HEAD_ATTRIBUTE, TABLE, TableKeys } from './table.js';
 
 export interface DynamoStoreOptions {
   client: DynamoDBDocumentClient;
@@ -54,19 +56,20 @@ export function createDynamoStore({
   revealConflictRetries = 3,
 }: DynamoStoreOptions): KeyStore {
   const { call, send, failure, conditional } = tableCalls(client);
+  const chained = chainedUpdates(client, tableName);
   const get = (input: GetCommandInput) => send(new GetCommand(input));
   const transact = (input: TransactWriteCommandInput) => send(new TransactWriteCommand(input));
   const put = (item: Item) => ({
     Put: { TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
   });
-  const keyItem = (key: KeyRecord, event: NewEvent): Item => ({
+  const keyItem = ({ auditHead: _, ...key }: KeyRecord, event: AuditEvent): Item => ({
     pk: TableKeys.account(key.accountId),
     sk: TableKeys.key(key.integrationId, key.id),
     type: 'key',
     ...key,
     ...dueIndex(key.dueAt),
     ...(key.displayCiphertext === undefined ? {} : { displayCiphertext: packSealed(key.displayCiphertext) }),
-    [AUDIT_ATTRIBUTE]: { [event.id]: storedEvent(event) },
+    ...firstEvent(event),
   });
   const keyAddress = (key: Pick<KeyRecord, 'accountId' | 'integrationId' | 'id'>) => ({
     pk: TableKeys.account(key.accountId),
@@ -81,41 +84,26 @@ export function createDynamoStore({
     sk: TableKeys.leakSettings,
   });
   /**
-   * An account settings item, written with its audit event in one write: update it, or create it the
-   * first time (a map entry can only be added to a map that exists). A concurrent first write makes one
-   * retry.
+   * An account settings item, written with its audit event in one write: update it, extending its audit
+   * chain, or create it the first time (a map entry can only be added to a map that exists). A
+   * concurrent first write makes one retry.
    */
-  async function putSettings(key: Item, accountId: string, fields: Item, audit: NewEvent) {
+  async function putSettings(key: Item, accountId: string, fields: Item, audit: AuditEvent) {
+    const names = Object.fromEntries(Object.keys(fields).map((name) => [`#${name}`, name]));
+    const values = Object.fromEntries(Object.entries(fields).map(([name, value]) => [`:${name}`, value]));
     for (let attempt = 0; attempt < 3; attempt++) {
-      const updated = await conditional(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: key,
-          UpdateExpression: `SET ${Object.keys(fields)
-            .map((name) => `#${name} = :${name}`)
-            .join(', ')}, ${ADD_EVENT}`,
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: {
-            ...Object.fromEntries(Object.keys(fields).map((name) => [`#${name}`, name])),
-            ...eventNames(audit),
-          },
-          ExpressionAttributeValues: {
-            ...Object.fromEntries(Object.entries(fields).map(([name, value]) => [`:${name}`, value])),
-            ...eventValues(audit),
-          },
-        }),
-      );
+      const updated = await chained.append(key, audit, (chain) => ({
+        update: `SET ${Object.keys(fields)
+          .map((name) => `#${name} = :${name}`)
+          .join(', ')}, ${chain.set}`,
+        names,
+        values,
+      }));
       if (updated) return;
       const created = await conditional(
         new PutCommand({
           TableName: tableName,
-          Item: {
-            ...key,
-            type: 'settings',
-            accountId,
-            ...fields,
-            [AUDIT_ATTRIBUTE]: { [audit.id]: storedEvent(audit) },
-          },
+          Item: { ...key, type: 'settings', accountId, ...fields, ...firstEvent(audit) },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -165,8 +153,24 @@ export function createDynamoStore({
     }
   }
 
+  type Projection = { ProjectionExpression: string; ExpressionAttributeNames: Record<string, string> };
+  const only = (attribute: string): Projection => ({
+    ProjectionExpression: '#attribute',
+    ExpressionAttributeNames: { '#attribute': attribute },
+  });
+  /** What a chain's verification reads of an item. */
+  const CHAIN: Projection = {
+    ProjectionExpression: '#sk, #audit, #head',
+    ExpressionAttributeNames: { '#sk': TABLE.sortKey, '#audit': AUDIT_ATTRIBUTE, '#head': HEAD_ATTRIBUTE },
+  };
+
   /** Every item of one partition whose sort key starts with `prefix`, across pages. */
-  async function queryPrefix(pk: string, prefix: string, attribute?: string): Promise<Item[]> {
+  async function queryPrefix(
+    pk: string,
+    prefix: string,
+    projection?: Projection,
+    consistent = false,
+  ): Promise<Item[]> {
     const items: Item[] = [];
     let start: Item | undefined;
     do {
@@ -176,9 +180,8 @@ export function createDynamoStore({
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
           ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
           ExclusiveStartKey: start,
-          ...(attribute
-            ? { ProjectionExpression: '#attribute', ExpressionAttributeNames: { '#attribute': attribute } }
-            : {}),
+          ...(consistent ? { ConsistentRead: true } : {}),
+          ...projection,
         }),
       );
       items.push(...(result.Items ?? []));
@@ -196,27 +199,25 @@ export function createDynamoStore({
    * won); a commit whose response was lost, even one the SDK retried into its own condition, is
    * recognised by its revealId. It stops READBACK_RESERVE_MS before the deadline, to leave time to ask.
    */
-  async function commitRevealOnce({
-    key,
-    revealId,
-    viewedAt,
-    viewedBy,
-    audit,
-  }: CommitInput): Promise<Attempt> {
+  async function commitRevealOnce(
+    { key, revealId, viewedAt, viewedBy, audit }: CommitInput,
+    head: string | undefined,
+  ): Promise<Attempt> {
+    const chain = appendEvent(audit, head);
     try {
       await call(
         new UpdateCommand({
           TableName: tableName,
           Key: keyAddress(key),
-          UpdateExpression: `REMOVE displayCiphertext SET viewedAt = :viewedAt, viewedBy = :viewedBy, revealId = :revealId, ${ADD_EVENT}`,
-          ConditionExpression: 'attribute_exists(displayCiphertext) AND #status <> :revoked',
-          ExpressionAttributeNames: { '#status': 'status', ...eventNames(audit) },
+          UpdateExpression: `REMOVE displayCiphertext SET viewedAt = :viewedAt, viewedBy = :viewedBy, revealId = :revealId, ${chain.set}`,
+          ConditionExpression: `attribute_exists(displayCiphertext) AND #status <> :revoked AND ${chain.condition}`,
+          ExpressionAttributeNames: { '#status': 'status', ...chain.names },
           ExpressionAttributeValues: {
             ':viewedAt': viewedAt,
             ':viewedBy': viewedBy,
             ':revealId': revealId,
             ':revoked': 'revoked',
-            ...eventValues(audit),
+            ...chain.values,
           },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -255,7 +256,7 @@ export function createDynamoStore({
             gsi1sk: TableKeys.integration(integration.id),
             type: 'integration',
             ...integration,
-            [AUDIT_ATTRIBUTE]: { [audit.id]: storedEvent(audit) },
+            ...firstEvent(audit),
           }),
           put({ ...credentialAddress(integration.apiKey), type: 'credential', ...credential }),
           put(keyItem(firstKey.key, firstKey.audit)),
@@ -268,7 +269,7 @@ export function createDynamoStore({
         TableName: tableName,
         Key: { pk: TableKeys.account(accountId), sk: TableKeys.integration(integrationId) },
       });
-      return item ? strip<Integration>(item) : undefined;
+      return item ? withHead<Integration>(item) : undefined;
     },
 
     async listIntegrations(accountId, { limit, cursor }): Promise<Page<Integration>> {
@@ -323,8 +324,9 @@ export function createDynamoStore({
 
     async commitReveal(input): Promise<RevealOutcome> {
       const { key, revealId } = input;
+      let head = key.auditHead;
       for (let attempt = 0; ; attempt++) {
-        const result = await commitRevealOnce(input);
+        const result = await commitRevealOnce(input, head);
         if (result.outcome === 'committed') return { status: 'committed' };
         // Lost a race, failed a condition, or cannot tell: the stored key says who won.
         let current = result.current;
@@ -340,7 +342,9 @@ export function createDynamoStore({
         if (current.displayCiphertext === undefined || current.status === 'revoked') {
           return { status: 'not-viewable', key: current };
         }
-        // Still viewable: our commit did not apply. Nothing changed, so a retry (ours or the caller's) is safe.
+        // Still viewable: our commit did not apply. Nothing changed, so a retry (ours or the caller's) is safe,
+        // after the event another write added to the key, if one did.
+        head = current.auditHead;
         const wait = 10 + Math.random() * 40 * (attempt + 1);
         if (attempt >= revealConflictRetries || (remainingMs(READBACK_RESERVE_MS) ?? Infinity) <= wait) {
           throw new RetryableError();
@@ -350,44 +354,58 @@ export function createDynamoStore({
     },
 
     async revokeKey({ key, apiKey, revokedAt, revokedBy, audit }): Promise<RevokeOutcome> {
-      try {
-        await call(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: keyAddress(key),
-                  UpdateExpression: `SET #status = :revoked, revokedAt = :revokedAt, revokedBy = :revokedBy, ${ADD_EVENT} REMOVE displayCiphertext, ${dueUpdate(undefined).remove.join(', ')}`,
-                  ConditionExpression: 'attribute_exists(pk) AND #status <> :revoked',
-                  ExpressionAttributeNames: { '#status': 'status', ...eventNames(audit) },
-                  ExpressionAttributeValues: {
-                    ':revoked': 'revoked',
-                    ':revokedAt': revokedAt,
-                    ':revokedBy': revokedBy,
-                    ...eventValues(audit),
+      let head = key.auditHead;
+      for (let attempt = 0; attempt < HEAD_RETRIES; attempt++) {
+        const chain = appendEvent(audit, head);
+        try {
+          await call(
+            new TransactWriteCommand({
+              TransactItems: [
+                {
+                  Update: {
+                    TableName: tableName,
+                    Key: keyAddress(key),
+                    UpdateExpression: `SET #status = :revoked, revokedAt = :revokedAt, revokedBy = :revokedBy, ${chain.set} REMOVE displayCiphertext, ${dueUpdate(undefined).remove.join(', ')}`,
+                    ConditionExpression: `attribute_exists(pk) AND #status <> :revoked AND ${chain.condition}`,
+                    ExpressionAttributeNames: { '#status': 'status', ...chain.names },
+                    ExpressionAttributeValues: {
+                      ':revoked': 'revoked',
+                      ':revokedAt': revokedAt,
+                      ':revokedBy': revokedBy,
+                      ...chain.values,
+                    },
+                    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
                   },
-                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
                 },
-              },
-              credentialUpdate(apiKey, key.accountId, {
-                update: 'REMOVE #keys.#keyId',
-                names: { '#keyId': key.id },
-                values: {},
-              }),
-            ],
-          }),
-        );
-      } catch (error) {
-        if (isConditionFailure(error, 0)) {
-          const current = conditionItem(error, 0);
-          scrub(error);
-          if (current) return { status: 'already-revoked', key: keyOf(current) };
+                credentialUpdate(apiKey, key.accountId, {
+                  update: 'REMOVE #keys.#keyId',
+                  names: { '#keyId': key.id },
+                  values: {},
+                }),
+              ],
+            }),
+          );
+        } catch (error) {
+          if (isConditionFailure(error, 0)) {
+            const current = conditionItem(error, 0);
+            scrub(error);
+            if (current?.status === 'revoked') return { status: 'already-revoked', key: keyOf(current) };
+            // Still revocable: another write added an event to the key since it was read.
+            if (current) {
+              head = headOf(current);
+              await headBackoff(attempt);
+              continue;
+            }
+          }
+          throw failure(error);
         }
-        throw failure(error);
+        const { displayCiphertext: _, dueAt: _due, ...rest } = key;
+        return {
+          status: 'revoked',
+          key: { ...rest, status: 'revoked', revokedAt, revokedBy, auditHead: chain.head },
+        };
       }
-      const { displayCiphertext: _, dueAt: _due, ...rest } = key;
-      return { status: 'revoked', key: { ...rest, status: 'revoked', revokedAt, revokedBy } };
+      throw new RetryableError();
     },
 
     async listAudit(accountId, integrationId, { limit, cursor }) {
@@ -399,7 +417,7 @@ export function createDynamoStore({
           ProjectionExpression: '#audit',
           ExpressionAttributeNames: { '#audit': AUDIT_ATTRIBUTE },
         }),
-        queryPrefix(TableKeys.account(accountId), TableKeys.keyPrefix(integrationId), AUDIT_ATTRIBUTE),
+        queryPrefix(TableKeys.account(accountId), TableKeys.keyPrefix(integrationId), only(AUDIT_ATTRIBUTE)),
       ]);
       const events = [integration.Item, ...keys]
         .flatMap((item) => eventsOf(item, accountId, integrationId))
@@ -410,52 +428,86 @@ export function createDynamoStore({
       return { items, nextCursor: events.length > limit && last ? encodeCursor(last.id) : null };
     },
 
+    async auditChains(accountId, integrationId) {
+      const [integration, keys] = await Promise.all([
+        get({
+          TableName: tableName,
+          Key: { pk: TableKeys.account(accountId), sk: TableKeys.integration(integrationId) },
+          ConsistentRead: true,
+          ...CHAIN,
+        }),
+        queryPrefix(TableKeys.account(accountId), TableKeys.keyPrefix(integrationId), CHAIN, true),
+      ]);
+      if (!integration.Item) return [];
+      return [integration.Item, ...keys].map((item) => chainOf(item, accountId, integrationId));
+    },
+
+    async accountChains(accountId) {
+      const items = await queryPrefix(TableKeys.account(accountId), TableKeys.settingsPrefix, CHAIN, true);
+      return items.map((item) => chainOf(item, accountId));
+    },
+
     async rotateKey({ apiKey, previous, expiresAt, previousDueAt, successor, audit, maxUsableKeys }) {
       const due = dueUpdate(previousDueAt);
-      try {
-        await call(
-          new TransactWriteCommand({
-            TransactItems: [
-              put(keyItem(successor.key, successor.audit)),
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: keyAddress(previous),
-                  UpdateExpression: [
-                    `SET ${['#status = :expiring', 'expiresAt = :expiresAt', ADD_EVENT, ...due.set].join(', ')}`,
-                    ...(due.remove.length ? [`REMOVE ${due.remove.join(', ')}`] : []),
-                  ].join(' '),
-                  ConditionExpression: '#status = :active',
-                  ExpressionAttributeNames: { '#status': 'status', ...eventNames(audit) },
-                  ExpressionAttributeValues: {
-                    ':expiring': 'expiring',
-                    ':active': 'active',
-                    ':expiresAt': expiresAt,
-                    ...due.values,
-                    ...eventValues(audit),
+      let head = previous.auditHead;
+      for (let attempt = 0; attempt < HEAD_RETRIES; attempt++) {
+        const chain = appendEvent(audit, head);
+        try {
+          await call(
+            new TransactWriteCommand({
+              TransactItems: [
+                put(keyItem(successor.key, successor.audit)),
+                {
+                  Update: {
+                    TableName: tableName,
+                    Key: keyAddress(previous),
+                    UpdateExpression: [
+                      `SET ${['#status = :expiring', 'expiresAt = :expiresAt', chain.set, ...due.set].join(', ')}`,
+                      ...(due.remove.length ? [`REMOVE ${due.remove.join(', ')}`] : []),
+                    ].join(' '),
+                    ConditionExpression: `#status = :active AND ${chain.condition}`,
+                    ExpressionAttributeNames: { '#status': 'status', ...chain.names },
+                    ExpressionAttributeValues: {
+                      ':expiring': 'expiring',
+                      ':active': 'active',
+                      ':expiresAt': expiresAt,
+                      ...due.values,
+                      ...chain.values,
+                    },
+                    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
                   },
                 },
-              },
-              credentialUpdate(apiKey, previous.accountId, {
-                update:
-                  'SET #keys.#new = :entry, #keys.#old.#status = :expiring, #keys.#old.expiresAt = :expiresAt',
-                condition: 'attribute_exists(#keys.#old) AND size(#keys) < :max',
-                names: { '#new': successor.key.id, '#old': previous.id, '#status': 'status' },
-                values: {
-                  ':entry': storedEntry(successor.signing),
-                  ':expiring': 'expiring',
-                  ':expiresAt': expiresAt,
-                  ':max': maxUsableKeys,
-                },
-              }),
-            ],
-          }),
-        );
-      } catch (error) {
-        if (isConditionFailure(error, 1)) throw keyNotActive();
-        if (isConditionFailure(error, 2)) throw tooManyKeys(maxUsableKeys);
-        throw failure(error);
+                credentialUpdate(apiKey, previous.accountId, {
+                  update:
+                    'SET #keys.#new = :entry, #keys.#old.#status = :expiring, #keys.#old.expiresAt = :expiresAt',
+                  condition: 'attribute_exists(#keys.#old) AND size(#keys) < :max',
+                  names: { '#new': successor.key.id, '#old': previous.id, '#status': 'status' },
+                  values: {
+                    ':entry': storedEntry(successor.signing),
+                    ':expiring': 'expiring',
+                    ':expiresAt': expiresAt,
+                    ':max': maxUsableKeys,
+                  },
+                }),
+              ],
+            }),
+          );
+          return;
+        } catch (error) {
+          if (isConditionFailure(error, 1)) {
+            const current = conditionItem(error, 1);
+            scrub(error);
+            // Still active: another write added an event to the key since it was read; extend the new head.
+            if (current?.status !== 'active') throw keyNotActive();
+            head = headOf(current);
+            await headBackoff(attempt);
+            continue;
+          }
+          if (isConditionFailure(error, 2)) throw tooManyKeys(maxUsableKeys);
+          throw failure(error);
+        }
       }
+      throw new RetryableError();
     },
 
     async findIntegration(integrationId) {
@@ -487,48 +539,69 @@ export function createDynamoStore({
       ),
 
     async updateIntegration({ integration, changes, updatedAt, updatedBy, audit }) {
-      const set: string[] = ['updatedAt = :updatedAt', 'updatedBy = :updatedBy', ADD_EVENT];
-      const values: Item = { ':updatedAt': updatedAt, ':updatedBy': updatedBy, ...eventValues(audit) };
-      if (changes.name !== undefined) {
-        set.push('#name = :name');
-        values[':name'] = changes.name;
+      let stored = integration;
+      for (let attempt = 0; attempt < HEAD_RETRIES; attempt++) {
+        const chain = appendEvent(audit, stored.auditHead);
+        const set: string[] = ['updatedAt = :updatedAt', 'updatedBy = :updatedBy', chain.set];
+        const values: Item = { ':updatedAt': updatedAt, ':updatedBy': updatedBy, ...chain.values };
+        if (changes.name !== undefined) {
+          set.push('#name = :name');
+          values[':name'] = changes.name;
+        }
+        if (changes.legacySignatures !== undefined) {
+          set.push('legacySignatures = :legacy');
+          values[':legacy'] = changes.legacySignatures;
+        }
+        try {
+          await call(
+            new TransactWriteCommand({
+              TransactItems: [
+                {
+                  Update: {
+                    TableName: tableName,
+                    Key: {
+                      pk: TableKeys.account(integration.accountId),
+                      sk: TableKeys.integration(integration.id),
+                    },
+                    UpdateExpression: `SET ${set.join(', ')}`,
+                    ConditionExpression: `attribute_exists(pk) AND ${chain.condition}`,
+                    ExpressionAttributeNames: {
+                      ...(changes.name !== undefined ? { '#name': 'name' } : {}),
+                      ...chain.names,
+                    },
+                    ExpressionAttributeValues: values,
+                    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                  },
+                },
+                credentialUpdate(integration.apiKey, integration.accountId, {
+                  update: 'SET legacySignatures = :legacy',
+                  names: {},
+                  values: { ':legacy': changes.legacySignatures ?? stored.legacySignatures },
+                }),
+              ],
+            }),
+          );
+        } catch (error) {
+          const current = isConditionFailure(error, 0) ? conditionItem(error, 0) : undefined;
+          scrub(error);
+          // Another change landed since the integration was read: apply this one on top of it.
+          if (current) {
+            stored = withHead<Integration>(current);
+            await headBackoff(attempt);
+            continue;
+          }
+          throw failure(error);
+        }
+        return {
+          ...stored,
+          ...(changes.name !== undefined ? { name: changes.name } : {}),
+          ...(changes.legacySignatures !== undefined ? { legacySignatures: changes.legacySignatures } : {}),
+          updatedAt,
+          updatedBy,
+          auditHead: chain.head,
+        };
       }
-      if (changes.legacySignatures !== undefined) {
-        set.push('legacySignatures = :legacy');
-        values[':legacy'] = changes.legacySignatures;
-      }
-      await transact({
-        TransactItems: [
-          {
-            Update: {
-              TableName: tableName,
-              Key: {
-                pk: TableKeys.account(integration.accountId),
-                sk: TableKeys.integration(integration.id),
-              },
-              UpdateExpression: `SET ${set.join(', ')}`,
-              ConditionExpression: 'attribute_exists(pk)',
-              ExpressionAttributeNames: {
-                ...(changes.name !== undefined ? { '#name': 'name' } : {}),
-                ...eventNames(audit),
-              },
-              ExpressionAttributeValues: values,
-            },
-          },
-          credentialUpdate(integration.apiKey, integration.accountId, {
-            update: 'SET legacySignatures = :legacy',
-            names: {},
-            values: { ':legacy': changes.legacySignatures ?? integration.legacySignatures },
-          }),
-        ],
-      });
-      return {
-        ...integration,
-        ...(changes.name !== undefined ? { name: changes.name } : {}),
-        ...(changes.legacySignatures !== undefined ? { legacySignatures: changes.legacySignatures } : {}),
-        updatedAt,
-        updatedBy,
-      };
+      throw new RetryableError();
     },
 
     async pruneExpired(apiKey, accountId, now) {
@@ -597,16 +670,7 @@ export function createDynamoStore({
     },
 
     async recordKeyEvent({ key, audit }) {
-      await send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: keyAddress(key),
-          UpdateExpression: `SET ${ADD_EVENT}`,
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: eventNames(audit),
-          ExpressionAttributeValues: eventValues(audit),
-        }),
-      );
+      await chained.append(keyAddress(key), audit, (chain) => ({ update: `SET ${chain.set}` }));
     },
 
     async reindexKeys(accountId, plan) {
@@ -654,5 +718,3 @@ export function createDynamoStore({
     },
   };
 }
-
-type NewEvent = Parameters<typeof storedEvent>[0];

@@ -60,6 +60,8 @@ export const GSI2 = TABLE.gsi2.indexName;
 export const TTL_ATTRIBUTE = TABLE.ttlAttribute;
 /** The map of audit events an integration or key item carries (see codec.ts). */
 export const AUDIT_ATTRIBUTE = 'audit';
+/** The head of the item's audit chain (shared/domain/audit-chain.ts), 32 bytes. */
+export const HEAD_ATTRIBUTE = 'auditHead';
 
 export const TableKeys = {
   account: (accountId: string) => `ACCOUNT#${accountId}`,
@@ -70,6 +72,7 @@ export const TableKeys = {
   anyKeyPrefix: 'KEY#',
   credential: (apiKey: string) => `APIKEY#${apiKey}`,
   credentialSort: 'APIKEY',
+  settingsPrefix: 'SETTINGS#',
   rotationSettings: 'SETTINGS#rotation',
   leakSettings: 'SETTINGS#leaks',
   due: (day: string) => `DUE#${day}`,
