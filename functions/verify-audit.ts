@@ -1,7 +1,7 @@
+import { auditDeps } from '../shared/audit-wiring.js';
 import { toVerificationView, verifyAudit } from '../shared/domain/audit-trail.js';
 import { api } from '../shared/http/api.js';
 import { IntegrationParams } from '../shared/http/schemas.js';
-import { auditDeps } from '../shared/wiring.js';
 
 const deps = auditDeps();
 

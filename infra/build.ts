@@ -14,6 +14,7 @@ export function buildApp(app: App) {
     env,
     keyAdminRoleArn: config.keyAdminRoleArn,
     alertOnForeignDecrypt: config.alertOnForeignDecrypt,
+    auditAnchorRetentionDays: config.auditAnchorRetentionDays,
     description: 'Shared Secret Keys: table, KMS key and notification topic (retained on delete)',
   });
   const stateless = new StatelessStack(app, STACK_NAMES.stateless, {
@@ -22,6 +23,7 @@ export function buildApp(app: App) {
     table: stateful.table,
     key: stateful.key,
     topic: stateful.topic,
+    anchorBucketExport: stateful.anchorBucketExport,
     config,
   });
   stateless.addStackDependency(stateful);

@@ -29,6 +29,11 @@ export interface DeployConfig {
   secretScanningKeysUrl: string;
   /** The Cognito managed login's domain prefix (globally unique; default shared-secret-keys-<account>). */
   authDomainPrefix?: string;
+  /**
+   * Opt-in: anchor each integration's audit head daily in an S3 bucket with Object Lock in compliance
+   * mode, each anchor locked for this many days (no one can delete it before; README "Audit trail").
+   */
+  auditAnchorRetentionDays?: number;
 }
 
 function list(value: unknown): string[] {
@@ -77,6 +82,10 @@ export function readConfig(node: Node): DeployConfig {
         ? String(get('dashboardUrl'))
         : undefined,
   };
+  const anchorDays = get('auditAnchorRetentionDays');
+  if (anchorDays !== undefined && anchorDays !== null && anchorDays !== '') {
+    config.auditAnchorRetentionDays = int(anchorDays, 0, 'auditAnchorRetentionDays', 1, 36_500);
+  }
   if (!/^[A-Za-z]+(?:\/[A-Za-z0-9_+-]+){0,2}$/.test(config.reminderTimeZone)) {
     throw new Error(
       `Context reminderTimeZone must be an IANA time zone like Europe/Berlin; got ${config.reminderTimeZone}`,

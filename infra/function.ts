@@ -6,6 +6,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { type Access, memoryOf, timeoutOf, usesKms } from '../shared/routes.js';
@@ -26,6 +27,8 @@ export interface ServiceFunctionProps {
   key: IKey;
   /** The notification topic, for a function whose access includes snsPublish. */
   topic?: ITopic;
+  /** The audit anchors' bucket, when anchoring is on, for a function whose access includes auditAnchors. */
+  anchorBucket?: IBucket;
   logRetention: RetentionDays;
   reservedConcurrency?: number;
   environment?: Record<string, string>;
@@ -79,6 +82,9 @@ export class ServiceFunction extends Construct {
         ...(kms ? { KMS_KEY_ID: props.key.keyArn } : {}),
         POWERTOOLS_SERVICE_NAME: 'shared-secret-keys',
         ...(props.sourceMapsAtRuntime === false ? {} : { NODE_OPTIONS: '--enable-source-maps' }),
+        ...(props.access.auditAnchors && props.anchorBucket
+          ? { ANCHOR_BUCKET: props.anchorBucket.bucketName }
+          : {}),
         ...props.environment,
       },
       bundling: {
@@ -102,7 +108,26 @@ export class ServiceFunction extends Construct {
       bindKey(this.role, props.key, props.access);
     }
     bindNotifications(this.role, props.access, props.topic);
+    if (props.anchorBucket) bindAnchors(this.role, props.access, props.anchorBucket);
   }
+}
+
+/**
+ * The anchor bucket: list and get for `read`, and put for `write`. No delete, no retention or legal-hold
+ * change, no bypass of governance mode: compliance mode would refuse them anyway, and the role never asks.
+ */
+export function bindAnchors(role: Role, access: Access, bucket: IBucket) {
+  if (!access.auditAnchors) return;
+  role.addToPolicy(
+    new PolicyStatement({ sid: 'ListAnchors', actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
+  );
+  role.addToPolicy(
+    new PolicyStatement({
+      sid: access.auditAnchors === 'write' ? 'ReadWriteAnchors' : 'ReadAnchors',
+      actions: access.auditAnchors === 'write' ? ['s3:GetObject', 's3:PutObject'] : ['s3:GetObject'],
+      resources: [bucket.arnForObjects('anchors/*')],
+    }),
+  );
 }
 
 /** DynamoDB: exactly the actions the function calls, on the table (and its index only if it queries it). */

@@ -18,6 +18,13 @@ import {
   ServicePrincipal,
 } from 'aws-cdk-lib/aws-iam';
 import { Alias, type CfnKey, Key } from 'aws-cdk-lib/aws-kms';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  ObjectLockRetention,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { TABLE } from '../shared/adapters/dynamodb/table.js';
@@ -36,12 +43,18 @@ export interface StatefulStackProps extends StackProps {
   keyAdminRoleArn?: string;
   /** A trail and an EventBridge rule that alert on a display decrypt by anyone but the reveal role. */
   alertOnForeignDecrypt?: boolean;
+  /** Opt-in: the Object Lock bucket for audit anchors, each locked this many days (compliance mode). */
+  auditAnchorRetentionDays?: number;
 }
 
 export class StatefulStack extends Stack {
   readonly table: TableV2;
   readonly key: Key;
   readonly topic: Topic;
+  /** Where the anchor job writes each trail's heads; only when anchoring is on. */
+  readonly anchorBucket?: Bucket;
+  /** The export that names its ARN to the API stack (a fixed name, so policies can name it too). */
+  readonly anchorBucketExport?: string;
 
   constructor(scope: Construct, id: string, props?: StatefulStackProps) {
     super(scope, id, props);
@@ -119,11 +132,44 @@ export class StatefulStack extends Stack {
     });
     this.topic.applyRemovalPolicy(RemovalPolicy.RETAIN);
     if (props?.alertOnForeignDecrypt) this.alertOnForeignDecrypt();
+    if (props?.auditAnchorRetentionDays) {
+      this.anchorBucket = this.auditAnchors(props.auditAnchorRetentionDays);
+      this.anchorBucketExport = `${id}-AuditAnchorsArn`;
+      new CfnOutput(this, 'AuditAnchorBucket', { value: this.anchorBucket.bucketName });
+      new CfnOutput(this, 'AuditAnchorBucketArn', {
+        value: this.anchorBucket.bucketArn,
+        exportName: this.anchorBucketExport,
+      });
+    }
 
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'KeyArn', { value: this.key.keyArn });
     new CfnOutput(this, 'TopicArn', { value: this.topic.topicArn });
     new CfnOutput(this, 'Region', { value: Aws.REGION });
+  }
+
+  /**
+   * The audit anchors: every object version locked in compliance mode for `days` days, so no one (the
+   * account's root included) can delete or overwrite an anchor before then, and a table writer who
+   * rewrites a chain with its head is caught by the anchor that still names the old head. Retained.
+   */
+  private auditAnchors(days: number): Bucket {
+    const bucket = new Bucket(this, 'AuditAnchors', {
+      objectLockEnabled: true,
+      objectLockDefaultRetention: ObjectLockRetention.compliance(Duration.days(days)),
+      versioned: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(bucket).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-S1',
+      reason:
+        'Anchors are written by one role and locked in compliance mode; access logs would need a further bucket, and CloudTrail data events can be enabled on this one where required.',
+    });
+    return bucket;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, type StackProps, TimeZone, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, Stack, type StackProps, TimeZone, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   type CfnStage,
@@ -31,7 +31,13 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import {
+  type CronOptionsWithTimezone as CronOptions,
+  Schedule,
+  ScheduleExpression,
+  ScheduleTargetInput,
+} from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -47,6 +53,8 @@ export interface StatelessStackProps extends StackProps {
   table: ITableV2;
   key: IKey;
   topic: ITopic;
+  /** The export naming the audit anchors' Object Lock bucket ARN, when anchoring is on. */
+  anchorBucketExport?: string;
   config: DeployConfig;
 }
 
@@ -59,6 +67,9 @@ export class StatelessStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     const logRetention = retention(config.logRetentionDays);
+    const anchorBucket = props.anchorBucketExport
+      ? Bucket.fromBucketArn(this, 'AuditAnchors', Fn.importValue(props.anchorBucketExport))
+      : undefined;
 
     const reserve = {
       'kms-per-request': config.kmsFunctionConcurrency,
@@ -73,6 +84,7 @@ export class StatelessStack extends Stack {
         table: props.table,
         key: props.key,
         topic: props.topic,
+        anchorBucket,
         logRetention,
         reservedConcurrency: spec.concurrency ? reserve[spec.concurrency] || undefined : undefined,
         memoryMb: spec.memoryMb,
@@ -277,6 +289,15 @@ export class StatelessStack extends Stack {
           'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
       });
     }
+    for (const handler of props.anchorBucketExport ? ['anchor-audit', 'verify-audit'] : []) {
+      const fn = this.functions.get(handler);
+      if (!fn) continue;
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${props.anchorBucketExport}/anchors/*]`,
+        reason:
+          'Anchors are one object each: the role reads (and the job writes) objects under anchors/ only.',
+      });
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
   }
@@ -307,35 +328,28 @@ function addJobs(
     encryption: QueueEncryption.SQS_MANAGED,
     retentionPeriod: Duration.days(14),
   });
-  const schedulerRole = new Role(stack, 'ReminderSchedulerRole', {
-    assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-      conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-    }),
-    description: 'Shared Secret Keys: invokes the rotation reminder on its schedule',
+  const daily = {
+    minute: '0',
+    hour: String(config.reminderHour),
+    timeZone: TimeZone.of(config.reminderTimeZone),
+  };
+  schedule(stack, remind, scheduleQueue, {
+    id: 'DailyRotationReminder',
+    roleId: 'ReminderSchedulerRole',
+    handler: 'remind-rotation',
+    description: 'the daily rotation reminder',
+    cron: daily,
   });
-  const [functionId] = (stack.resolve(remind.fn.functionArn) as { 'Fn::GetAtt': [string, string] })[
-    'Fn::GetAtt'
-  ];
-  Validations.of(schedulerRole).acknowledge({
-    id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${functionId}.Arn>:*]`,
-    reason:
-      "LambdaInvoke grants the function's versions and aliases too (function:*); the function has no others.",
-  });
-  new Schedule(stack, 'DailyRotationReminder', {
-    description: 'Shared Secret Keys: the daily rotation reminder',
-    schedule: ScheduleExpression.cron({
-      minute: '0',
-      hour: String(config.reminderHour),
-      timeZone: TimeZone.of(config.reminderTimeZone),
-    }),
-    target: new LambdaInvoke(remind.fn, {
-      role: schedulerRole,
-      input: ScheduleTargetInput.fromObject({ job: 'remind-rotation' }),
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(2),
-      deadLetterQueue: scheduleQueue,
-    }),
-  });
+  if (props.anchorBucketExport) {
+    // Half an hour after the reminder, whose events it then anchors the same day.
+    schedule(stack, make(job('anchor-audit')), scheduleQueue, {
+      id: 'DailyAuditAnchor',
+      roleId: 'AnchorSchedulerRole',
+      handler: 'anchor-audit',
+      description: "the daily anchor of every integration's audit head",
+      cron: { ...daily, minute: '30' },
+    });
+  }
 
   const publish = make(job('publish-lifecycle'));
   const streamFailures = new Queue(stack, 'LifecycleEventFailures', {
@@ -364,6 +378,46 @@ function addJobs(
         'This queue is itself the dead-letter queue of a job: what lands here is inspected, not redriven to a further queue.',
     });
   }
+}
+
+/** A job on an EventBridge Scheduler cron, with a role of its own that may invoke only it. */
+function schedule(
+  stack: Stack,
+  job: ServiceFunction,
+  deadLetterQueue: Queue,
+  {
+    id,
+    roleId,
+    handler,
+    description,
+    cron,
+  }: { id: string; roleId: string; handler: string; description: string; cron: CronOptions },
+) {
+  const role = new Role(stack, roleId, {
+    assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+      conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+    }),
+    description: `Shared Secret Keys: invokes ${description} on its schedule`,
+  });
+  const [functionId] = (stack.resolve(job.fn.functionArn) as { 'Fn::GetAtt': [string, string] })[
+    'Fn::GetAtt'
+  ];
+  Validations.of(role).acknowledge({
+    id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${functionId}.Arn>:*]`,
+    reason:
+      "LambdaInvoke grants the function's versions and aliases too (function:*); the function has no others.",
+  });
+  new Schedule(stack, id, {
+    description: `Shared Secret Keys: ${description}`,
+    schedule: ScheduleExpression.cron(cron),
+    target: new LambdaInvoke(job.fn, {
+      role,
+      input: ScheduleTargetInput.fromObject({ job: handler }),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(2),
+      deadLetterQueue,
+    }),
+  });
 }
 
 function retention(days: number): RetentionDays {

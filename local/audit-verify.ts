@@ -41,7 +41,7 @@ else if (!process.env.TABLE_NAME) {
 }
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 
-const { auditDeps } = await import('../shared/wiring.js');
+const { auditDeps } = await import('../shared/audit-wiring.js');
 const { verifyIntegration } = await import('../shared/domain/audit-trail.js');
 const { verifyTrail } = await import('../shared/domain/audit-chain.js');
 const deps = auditDeps();

@@ -7,16 +7,20 @@ import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { type KmsStandIn, startKmsStandIn } from './kms-standin.js';
 import { type NotifyStandIn, type OutboxEntry, startNotifyStandIn } from './notify-standin.js';
 import { OUTBOX_FILE } from './paths.js';
+import { type S3StandIn, startS3StandIn } from './s3-standin.js';
 import { ensureTable } from './table.js';
 
 export const LOCAL_TABLE = 'shared-secret-keys-local';
 const LOCAL_TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:shared-secret-keys-local';
+const LOCAL_ANCHOR_BUCKET = 'shared-secret-keys-local-anchors';
 
 export interface Engines {
   dynamodb: DynamoDbLocal;
   kms: KmsStandIn;
   /** SNS and EventBridge, writing to the outbox file. */
   notify: NotifyStandIn;
+  /** S3 for the audit anchors, locked as Object Lock's compliance mode locks them. */
+  s3: S3StandIn;
   tableName: string;
   /** The topic the reminder job publishes to (a name only: the stand-in takes any). */
   topicArn: string;
@@ -45,8 +49,10 @@ export async function startEngines(
     : await startDynamoDbLocal({ dataDir: options.dataDir });
   let kms: KmsStandIn | undefined;
   let notify: NotifyStandIn | undefined;
+  let s3: S3StandIn | undefined;
   try {
     notify = await startNotifyStandIn({ outbox: OUTBOX_FILE, onEntry: options.onOutbox });
+    s3 = await startS3StandIn({ bucket: LOCAL_ANCHOR_BUCKET });
     kms = await startKmsStandIn(
       options.dataDir
         ? { masterKey: persistentMasterKey(options.dataDir), keyId: '00000000-0000-4000-8000-000000000001' }
@@ -61,6 +67,8 @@ export async function startEngines(
       AWS_ENDPOINT_URL_KMS: kms.endpoint,
       AWS_ENDPOINT_URL_SNS: notify.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: notify.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      ANCHOR_BUCKET: s3.bucket,
       TABLE_NAME: tableName,
       TOPIC_ARN: LOCAL_TOPIC_ARN,
       // Local runs may use Node 20; the SDK's notice about its future Node 22 floor is noise here.
@@ -74,7 +82,7 @@ export async function startEngines(
     });
     await ensureTable(client, tableName);
     client.destroy();
-    const started = { kms, notify };
+    const started = { kms, notify, s3 };
     return {
       dynamodb,
       ...started,
@@ -84,12 +92,14 @@ export async function startEngines(
       async stop() {
         await started.kms.close();
         await started.notify.close();
+        await started.s3.close();
         await dynamodb.stop();
       },
     };
   } catch (error) {
     await kms?.close();
     await notify?.close();
+    await s3?.close();
     await dynamodb.stop();
     throw error;
   }

@@ -82,6 +82,7 @@ try {
       '  Get a token:   npm run token -- --account acme --user alice [--role viewer]',
       `  Internal:      POST http://127.0.0.1:${actual}/internal/verify-signature and /internal/sign-webhook (loopback only)`,
       '  Reminders:     npm run remind [-- --now 2027-03-01T09:00:00Z] runs the daily job once',
+      `  Audit:         npm run audit:verify -- --account acme; npm run audit:anchor anchors every head (S3 stand-in ${engines.s3.endpoint})`,
       '  Ctrl-C stops everything.',
       '',
     ].join('\n'),

@@ -9,7 +9,8 @@ export type DynamoAction =
   | 'dynamodb:BatchGetItem'
   | 'dynamodb:Query'
   | 'dynamodb:PutItem'
-  | 'dynamodb:UpdateItem';
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:Scan';
 
 /** What a function may do, and nothing more; the CDK app turns this into its IAM policy. */
 export interface Access {
@@ -22,6 +23,11 @@ export interface Access {
   snsPublish?: boolean;
   /** Puts events on the EventBridge bus. */
   eventsPut?: boolean;
+  /**
+   * The audit anchors' Object Lock bucket, when the deploy turns anchoring on: `read` lists and gets
+   * anchors, `write` also puts new ones. Never delete, never a retention change.
+   */
+  auditAnchors?: 'read' | 'write';
   /** Which encryption-context purposes the function may create data keys for. */
   kmsGenerate?: Purpose[];
   /** Which purposes the function may decrypt. Only reveal may decrypt `display`. */
@@ -368,7 +374,7 @@ export const routes: RouteSpec[] = [
     handler: 'verify-audit',
     summary:
       "Recompute the integration's audit hash chains (and compare them with the last anchor): ok, or the first break",
-    access: { dynamodb: READ },
+    access: { dynamodb: READ, auditAnchors: 'read' },
     request: { params: S.IntegrationParams },
     responses: { 200: { description: 'The verification report', schema: R.AuditVerification } },
   },
@@ -410,6 +416,17 @@ export const jobs: FunctionSpec[] = [
       dynamodbIndex: GSI2,
       snsPublish: true,
       eventsPut: true,
+    },
+  },
+  {
+    handler: 'anchor-audit',
+    summary:
+      "Daily, when anchoring is on: verifies each integration's audit trail and writes its heads to the Object Lock bucket",
+    timeoutSeconds: 900,
+    access: {
+      dynamodb: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
+      dynamodbIndex: GSI1,
+      auditAnchors: 'write',
     },
   },
   {

@@ -3,7 +3,6 @@ import { systemClock } from './adapters/clock.js';
 import { createDynamoStore } from './adapters/dynamodb/store.js';
 import { createKmsEnvelope } from './adapters/kms-envelope.js';
 import { intEnv, requireEnv } from './config.js';
-import type { AuditDeps } from './domain/audit-trail.js';
 import { CredentialCache, invalidatingStore } from './domain/credential-cache.js';
 import { RateLimiter } from './domain/rate-limiter.js';
 import { ROTATION_LIMITS } from './domain/rotation.js';
@@ -35,12 +34,6 @@ export function storeDeps(): SettingsDeps {
       max: ROTATION_LIMITS.rotationPeriodDays.max,
     }),
   };
-}
-
-/** The audit trail's verification: the store, and the anchor bucket when anchoring is on. */
-export function auditDeps(): AuditDeps {
-  const { store, clock } = storeDeps();
-  return { store, clock };
 }
 
 export function serviceDeps(): ServiceDeps {

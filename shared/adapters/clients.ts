@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -63,6 +64,19 @@ export function createEventBridgeClient(options: ClientOptions = {}): EventBridg
   });
 }
 
+/**
+ * The audit anchors' bucket (AWS_ENDPOINT_URL_S3 locally, where the stand-in is addressed by path).
+ * S3 adds a CRC checksum to every upload by default, which Object Lock requires of a PUT.
+ */
+export function createS3Client(options: ClientOptions = {}): S3Client {
+  return new S3Client({
+    ...COMMON,
+    ...options,
+    forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined || options.endpoint !== undefined,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
+  });
+}
+
 let dynamo: DynamoDBDocumentClient | undefined;
 let kms: KMSClient | undefined;
 
@@ -92,4 +106,11 @@ export function snsClient(): SNSClient {
 export function eventBridgeClient(): EventBridgeClient {
   events ??= createEventBridgeClient();
   return events;
+}
+
+let s3: S3Client | undefined;
+
+export function s3Client(): S3Client {
+  s3 ??= createS3Client();
+  return s3;
 }

@@ -5,8 +5,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiGatewayEvent } from '../../local/api-event.js';
 import { type NotifyStandIn, startNotifyStandIn } from '../../local/notify-standin.js';
+import { type S3StandIn, startS3StandIn } from '../../local/s3-standin.js';
 import { type LocalScanningKeys, localScanningKeys } from '../../local/scanning-keys.js';
-import { dynamoClient, eventBridgeClient, kmsClient, snsClient } from '../../shared/adapters/clients.js';
+import {
+  dynamoClient,
+  eventBridgeClient,
+  kmsClient,
+  s3Client,
+  snsClient,
+} from '../../shared/adapters/clients.js';
 import { type Access, internalFunctions, jobs, routes } from '../../shared/routes.js';
 import { type AwsCall, observeCalls } from '../support/aws-calls.js';
 import { connectedEngines, stubFunctionEnv } from '../support/engines.js';
@@ -30,6 +37,9 @@ function permissionsOf(call: AwsCall): string[] {
     EncryptionContext?: { purpose?: string };
   };
   if (call.service === 'sns' || call.service === 'events') return [`${call.service}:${call.operation}`];
+  // ListObjectsV2 is authorised as s3:ListBucket; GetObject and PutObject by their names.
+  if (call.service === 's3')
+    return [`s3:${call.operation === 'ListObjectsV2' ? 'ListBucket' : call.operation}`];
   if (call.service === 'kms') {
     const kind = call.operation === 'Decrypt' ? 'kmsDecrypt' : 'kmsGenerate';
     return [`${kind}:${input.EncryptionContext?.purpose ?? '(none)'}`];
@@ -56,6 +66,8 @@ function allowed(access: Access): string[] {
     ...(access.kmsDecrypt ?? []).map((purpose) => `kmsDecrypt:${purpose}`),
     ...(access.snsPublish ? ['sns:Publish'] : []),
     ...(access.eventsPut ? ['events:PutEvents'] : []),
+    ...(access.auditAnchors ? ['s3:ListBucket', 's3:GetObject'] : []),
+    ...(access.auditAnchors === 'write' ? ['s3:PutObject'] : []),
   ].sort();
 }
 
@@ -108,6 +120,7 @@ function apiEvent(routeKey: string, params: Record<string, string> = {}, body?: 
 
 let token = '';
 let notify: NotifyStandIn;
+let anchors: S3StandIn;
 let scanning: LocalScanningKeys;
 beforeAll(async () => {
   engines = await connectedEngines();
@@ -118,6 +131,9 @@ beforeAll(async () => {
   vi.stubEnv('AWS_ENDPOINT_URL_SNS', notify.endpoint);
   vi.stubEnv('AWS_ENDPOINT_URL_EVENTBRIDGE', notify.endpoint);
   vi.stubEnv('TOPIC_ARN', 'arn:aws:sns:us-east-1:000000000000:least-privilege');
+  anchors = await startS3StandIn({ bucket: 'least-privilege-anchors' });
+  vi.stubEnv('AWS_ENDPOINT_URL_S3', anchors.endpoint);
+  vi.stubEnv('ANCHOR_BUCKET', anchors.bucket);
   token = await engines.issuer.sign({ account: 'least-privilege', user: 'pat', roles: ['admin'] });
   vi.stubEnv('LAST_USED_INTERVAL_SECONDS', '0');
   // Every function here shares one process, and so one credential cache: without this, whichever
@@ -129,6 +145,7 @@ beforeAll(async () => {
     observeCalls(kmsClient(), 'kms', record),
     observeCalls(snsClient(), 'sns', record),
     observeCalls(eventBridgeClient(), 'events', record),
+    observeCalls(s3Client(), 's3', record),
   );
 });
 
@@ -136,6 +153,7 @@ afterAll(async () => {
   for (const stop of stops) stop();
   vi.unstubAllEnvs();
   await notify.close();
+  await anchors.close();
   await engines.close();
 });
 
@@ -169,8 +187,6 @@ describe('least privilege, observed', () => {
     expect(rotated.secret).toMatch(/^ssk_/);
     expect((await run('revoke-key', apiEvent('DELETE …', keyParams))).statusCode).toBe(200);
     expect((await run('list-audit', apiEvent('GET …/audit', { integrationId }))).statusCode).toBe(200);
-    const verified = await run('verify-audit', apiEvent('GET …/audit/verify', { integrationId }));
-    expect(json(verified)).toMatchObject({ ok: true, break: null });
     expect((await run('get-rotation-settings', apiEvent('GET /settings/rotation'))).statusCode).toBe(200);
     const settings = apiEvent('PUT /settings/rotation', {}, { rotationPeriodDays: 30 });
     expect((await run('update-rotation-settings', settings)).statusCode).toBe(200);
@@ -265,6 +281,14 @@ describe('least privilege, observed', () => {
       ],
     });
     expect(published).toEqual({ batchItemFailures: [] });
+
+    // The audit anchors: two runs (the second reads the first's anchors), then a verification against them.
+    for (let i = 0; i < 2; i++) {
+      expect(await run('anchor-audit', {})).toMatchObject({ anchored: 1, broken: 0 });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const verified = await run('verify-audit', apiEvent('GET …/audit/verify', { integrationId }));
+    expect(json(verified)).toMatchObject({ ok: true, break: null, anchor: { holds: true } });
 
     const all = [...routes, ...internalFunctions, ...jobs];
     const specs = all.filter((spec) => used.has(spec.handler));

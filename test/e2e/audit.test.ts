@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../infra/paths.js';
 import { AUDIT_ATTRIBUTE, TableKeys } from '../../shared/adapters/dynamodb/table.js';
@@ -16,6 +17,7 @@ import { assertNoSecretsLogged, type RunningServer, startLocalServer } from '../
 let server: RunningServer;
 let table: DynamoDBDocumentClient;
 let tableName: string;
+let stackEnv: Record<string, string>;
 const secrets: string[] = [];
 const tokens: string[] = [];
 
@@ -41,7 +43,10 @@ async function integrationWithHistory(account: string) {
 }
 
 function auditVerify(...args: string[]) {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'local/audit-verify.ts', ...args], {
+  return command('audit-verify', ...args);
+}
+function command(name: string, ...args: string[]) {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', `local/${name}.ts`, ...args], {
     cwd: ROOT,
     env: { ...process.env, LOCAL_DIR: server.localDir },
     encoding: 'utf8',
@@ -62,6 +67,7 @@ beforeAll(async () => {
   const stack = JSON.parse(readFileSync(join(server.localDir, 'stack.json'), 'utf8')) as {
     env: Record<string, string>;
   };
+  stackEnv = stack.env;
   tableName = stack.env.TABLE_NAME as string;
   table = DynamoDBDocumentClient.from(
     new DynamoDBClient({
@@ -142,5 +148,48 @@ describe('audit verification', () => {
     expect(other.body).toMatchObject({ error: { code: 'integration_not_found' } });
     expect(auditVerify('--account', 'audit-other', '--integration', id).status).toBe(2);
     expect(auditVerify().out).toContain('--account is required');
+  });
+
+  it('anchors every sound trail (npm run audit:anchor), and a key item deleted since is caught against the anchor', async () => {
+    const { id, second } = await integrationWithHistory('audit-anchor');
+    const anchored = command('audit-anchor');
+    expect(anchored.out).toMatch(/Anchored \d+ audit trail\(s\); 2 broken, not anchored/);
+    // The trails the tests above tampered with are refused as the reference, and named.
+    expect(anchored.out).toMatch(/not anchored: audit-edit\/int_\w+: key key_\w+: edited/);
+    expect(anchored.out).toMatch(/not anchored: audit-delete\/int_\w+: key key_\w+: missing-before/);
+    expect(anchored.status).toBe(1);
+    const holds = await call('audit-anchor', 'GET', `/integrations/${id}/audit/verify`);
+    expect(holds.body).toMatchObject({ ok: true, anchor: { holds: true, head: holds.body.head } });
+
+    // The whole revoked key item, events and head with it: no chain left to break, but the anchor names it.
+    await table.send(
+      new DeleteCommand({
+        TableName: tableName,
+        Key: { pk: TableKeys.account('audit-anchor'), sk: TableKeys.key(id, second) },
+      }),
+    );
+    const report = await call('audit-anchor', 'GET', `/integrations/${id}/audit/verify`);
+    expect(report.body).toMatchObject({
+      ok: false,
+      break: { item: `key ${second}`, eventId: null, reason: 'anchor-mismatch' },
+      anchor: { holds: false },
+    });
+    expect(auditVerify('--account', 'audit-anchor').out).toContain(
+      `BROKEN  ${id}: key ${second}: anchor-mismatch`,
+    );
+
+    // The anchor itself cannot be removed: the bucket refuses deletes, as compliance mode does.
+    const s3 = new S3Client({
+      region: 'us-east-1',
+      endpoint: stackEnv.AWS_ENDPOINT_URL_S3,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    await expect(
+      s3.send(
+        new DeleteObjectCommand({ Bucket: stackEnv.ANCHOR_BUCKET, Key: `anchors/audit-anchor/${id}/x.json` }),
+      ),
+    ).rejects.toMatchObject({ name: 'AccessDenied' });
+    s3.destroy();
   });
 });

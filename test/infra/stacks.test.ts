@@ -87,8 +87,11 @@ function statementsOf(handler: string): Statement[] {
     .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
 }
 
+/** Every template test runs with audit anchoring on, so every function of the route table is there. */
+const ANCHORING = { auditAnchorRetentionDays: '400' };
+
 beforeAll(() => {
-  app = synth();
+  app = synth(ANCHORING);
   // The service's own functions and policies; CDK's BucketDeployment (the dashboard's files) has its own.
   lambdas = withoutCdkDeployment(
     app.stateless.findResources('AWS::Lambda::Function') as Record<string, Resource>,
@@ -359,8 +362,11 @@ describe('dashboard', () => {
 describe('jobs', () => {
   it('the reminder runs daily at the configured hour and time zone, with retries and a dead-letter queue', () => {
     const schedules = Object.values(app.stateless.findResources('AWS::Scheduler::Schedule')) as Resource[];
-    expect(schedules).toHaveLength(1);
-    expect(schedules[0]?.Properties).toMatchObject({
+    expect(schedules).toHaveLength(2);
+    const reminder = schedules.find((schedule) =>
+      JSON.stringify(schedule.Properties.Target).includes('RemindRotationFunction'),
+    );
+    expect(reminder?.Properties).toMatchObject({
       ScheduleExpression: 'cron(0 9 * * ? *)',
       ScheduleExpressionTimezone: 'UTC',
       State: 'ENABLED',
@@ -370,7 +376,7 @@ describe('jobs', () => {
         DeadLetterConfig: { Arn: expect.anything() },
       },
     });
-    const other = synth({ reminderHour: '6', reminderTimeZone: 'Europe/Berlin' });
+    const other = synth({ ...ANCHORING, reminderHour: '6', reminderTimeZone: 'Europe/Berlin' });
     other.stateless.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(0 6 * * ? *)',
       ScheduleExpressionTimezone: 'Europe/Berlin',
@@ -417,6 +423,70 @@ describe('jobs', () => {
     expect(of(publish, 'kms:')).toEqual([]);
     const policy = JSON.stringify(dataKey(app.stateful).Properties.KeyPolicy);
     for (const job of jobs) expect(policy).not.toContain(pascal(job.handler));
+  });
+});
+
+describe('audit anchors', () => {
+  it('opt-in: an Object Lock bucket in compliance mode with the retention asked for, versioned, private, retained', () => {
+    app.stateful.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        ObjectLockEnabled: true,
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: 'Enabled',
+          Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 400 } },
+        },
+        VersioningConfiguration: { Status: 'Enabled' },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+      }),
+    });
+    // Off by default: no bucket, no anchor job, no schedule for it, and verification reads no bucket.
+    const off = synth();
+    expect(Object.keys(off.stateful.findResources('AWS::S3::Bucket'))).toEqual([]);
+    const offFunctions = Object.keys(off.stateless.findResources('AWS::Lambda::Function'));
+    expect(offFunctions.filter((id) => id.startsWith('AnchorAudit'))).toEqual([]);
+    expect(JSON.stringify(off.stateless.toJSON())).not.toMatch(/ANCHOR_BUCKET|AuditAnchors|Anchors"/);
+    expect(() => synth({ auditAnchorRetentionDays: '0' })).toThrow(/auditAnchorRetentionDays/);
+  });
+
+  it('the anchor job runs daily after the reminder; it may put and read anchors, verification only read them', () => {
+    app.stateless.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 9 * * ? *)',
+      Target: Match.objectLike({
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AnchorAuditFunction'), 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 2 },
+      }),
+    });
+    const s3 = (handler: string) =>
+      statementsOf(handler)
+        .filter((s) => actions(s).some((a) => a.startsWith('s3:')))
+        .map((s) => [actions(s), JSON.stringify(s.Resource)]);
+    const bucket = expect.stringContaining('AuditAnchors');
+    const objects = expect.stringMatching(/AuditAnchors.*\/anchors\/\*/);
+    expect(s3('anchor-audit')).toEqual([
+      [['s3:ListBucket'], bucket],
+      [['s3:GetObject', 's3:PutObject'], objects],
+    ]);
+    expect(s3('verify-audit')).toEqual([
+      [['s3:ListBucket'], bucket],
+      [['s3:GetObject'], objects],
+    ]);
+    for (const spec of services.filter((spec) => !spec.access.auditAnchors)) {
+      expect(s3(spec.handler), spec.handler).toEqual([]);
+    }
+    for (const handler of ['anchor-audit', 'verify-audit']) {
+      const fn = Object.values(lambdas).find((l) =>
+        String(l.Properties.Description).startsWith(
+          services.find((spec) => spec.handler === handler)?.summary.slice(0, 40) ?? '-',
+        ),
+      );
+      expect(JSON.stringify(fn?.Properties.Environment), handler).toContain('ANCHOR_BUCKET');
+    }
   });
 });
 
@@ -607,6 +677,10 @@ describe('functions', () => {
       expect(bySid('PublishNotifications').length, spec.handler).toBe(access.snsPublish ? 1 : 0);
       expect(bySid('EncryptNotificationsThroughSns').length, spec.handler).toBe(access.snsPublish ? 1 : 0);
       expect(bySid('PutLifecycleEvents').length, spec.handler).toBe(access.eventsPut ? 1 : 0);
+      // The anchor bucket: listing it, and its objects under anchors/ (read, or read and put for the job).
+      expect(bySid('ListAnchors').length, spec.handler).toBe(access.auditAnchors ? 1 : 0);
+      expect(bySid('ReadAnchors').length, spec.handler).toBe(access.auditAnchors === 'read' ? 1 : 0);
+      expect(bySid('ReadWriteAnchors').length, spec.handler).toBe(access.auditAnchors === 'write' ? 1 : 0);
       // Nothing else: X-Ray, and for the stream consumer its event source's stream and queue rights.
       const known = [
         'WriteOwnLogs',
@@ -616,6 +690,9 @@ describe('functions', () => {
         'PublishNotifications',
         'EncryptNotificationsThroughSns',
         'PutLifecycleEvents',
+        'ListAnchors',
+        'ReadAnchors',
+        'ReadWriteAnchors',
       ];
       const others = statements.filter((statement) => !known.includes(statement.Sid ?? ''));
       for (const statement of others) {
@@ -634,17 +711,31 @@ describe('functions', () => {
     }
   });
 
-  it('the only wildcards anywhere are X-Ray tracing and the scheduler invoking the reminder function', () => {
+  it('the only wildcards anywhere are X-Ray tracing, the scheduler invoking the jobs, and the anchors/ prefix', () => {
     // cdk-nag's IAM5 acknowledgement for X-Ray covers any Resource::* on a role: this keeps it honest.
     for (const policy of Object.values(policies)) {
       for (const statement of (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement) {
         const resources = [statement.Resource].flat();
         if (!resources.some((resource) => JSON.stringify(resource).includes('*'))) continue;
         if (actions(statement).includes('lambda:InvokeFunction')) {
-          // LambdaInvoke grants the function and its versions (`<arn>:*`): the reminder function only.
+          // LambdaInvoke grants the function and its versions (`<arn>:*`): the scheduled jobs only.
           expect(actions(statement)).toEqual(['lambda:InvokeFunction']);
           expect(JSON.stringify(resources)).toMatch(
-            /^\[\{"Fn::GetAtt":\["RemindRotationFunction\w+","Arn"\]\},\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["RemindRotationFunction\w+","Arn"\]\},":\*"\]\]\}\]$/,
+            /^\[\{"Fn::GetAtt":\["(RemindRotation|AnchorAudit)Function\w+","Arn"\]\},\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["\1Function\w+","Arn"\]\},":\*"\]\]\}\]$/,
+          );
+          continue;
+        }
+        if (actions(statement).every((action) => action.startsWith('s3:'))) {
+          // The anchor objects, by the bucket's exported ARN: nothing outside anchors/.
+          expect(JSON.stringify(resources)).toBe(
+            JSON.stringify([
+              {
+                'Fn::Join': [
+                  '',
+                  [{ 'Fn::ImportValue': 'SharedSecretKeys-Data-AuditAnchorsArn' }, '/anchors/*'],
+                ],
+              },
+            ]),
           );
           continue;
         }
@@ -758,6 +849,7 @@ describe('HTTP API', () => {
 
   it('with an external OIDC issuer there is no user pool, and CORS follows allowedOrigins', () => {
     const external = synth({
+      ...ANCHORING,
       oidcIssuer: 'https://login.example.com/',
       oidcAudience: 'dashboard',
       allowedOrigins: 'https://dashboard.example.com',
@@ -827,8 +919,9 @@ describe('full synth', () => {
     const assembly = full.synth();
     const assets = readdirSync(assembly.directory).filter((name) => name.startsWith('asset.'));
     const bundles = assets.filter((asset) => existsSync(join(assembly.directory, asset, 'index.mjs')));
+    // cdk.json leaves audit anchoring off: its job is not deployed.
     expect(bundles.length).toBe(
-      routes.length + internalFunctions.length + jobs.length + cognitoTriggers.length,
+      routes.length + internalFunctions.length + jobs.length - 1 + cognitoTriggers.length,
     );
     // The dashboard's files, built by esbuild at synth.
     const page = assets.find((asset) => existsSync(join(assembly.directory, asset, 'app.js')));

@@ -1,17 +1,18 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { KMSClient } from '@aws-sdk/client-kms';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export interface AwsCall {
-  service: 'dynamodb' | 'kms' | 'sns' | 'events';
+  service: 'dynamodb' | 'kms' | 'sns' | 'events' | 's3';
   /** The API operation, e.g. GetItem, TransactWriteItems, Decrypt. */
   operation: string;
   /** The command's input as the caller gave it (native values for DynamoDB). */
   input: Record<string, unknown>;
 }
 
-type Observed = DynamoDBDocumentClient | KMSClient | SNSClient | EventBridgeClient;
+type Observed = DynamoDBDocumentClient | KMSClient | SNSClient | EventBridgeClient | S3Client;
 let names = 0;
 
 /**

@@ -4,6 +4,7 @@ import type {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -15,6 +16,7 @@ import { isConditionFailure, isTransient, scrub } from './errors.js';
 export type Command =
   | GetCommand
   | QueryCommand
+  | ScanCommand
   | UpdateCommand
   | PutCommand
   | TransactWriteCommand
@@ -22,7 +24,7 @@ export type Command =
 
 type Output<C> = C extends GetCommand
   ? { Item?: Item }
-  : C extends QueryCommand
+  : C extends QueryCommand | ScanCommand
     ? { Items?: Item[]; LastEvaluatedKey?: Item }
     : C extends BatchGetCommand
       ? { Responses?: Record<string, Item[]>; UnprocessedKeys?: Record<string, unknown> }

@@ -1,0 +1,42 @@
+import { parseArgs } from 'node:util';
+import { readStackFile } from './stack-file.js';
+
+/**
+ * `npm run audit:anchor`: the daily anchor job, run once against the stack `npm start` serves, with the
+ * job's own code and wiring: every integration's trail is verified and its heads written to the local
+ * S3 stand-in's anchor bucket (locked like Object Lock's compliance mode). `npm run audit:verify` and
+ * `GET …/audit/verify` then compare each trail with its last anchor.
+ */
+const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } } });
+if (values.help) {
+  console.log('Usage: npm run audit:anchor   (with `npm start` running in another terminal)');
+  process.exit(0);
+}
+const stack = readStackFile();
+if (!stack) {
+  console.error(
+    'No local stack is running: start one with `npm start` (in another terminal), then run this again.',
+  );
+  process.exit(1);
+}
+Object.assign(process.env, stack.env);
+process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+
+const { anchorDeps } = await import('../shared/audit-wiring.js');
+const { anchorTrails } = await import('../shared/domain/audit-trail.js');
+try {
+  const deps = anchorDeps();
+  const run = await anchorTrails(deps, deps.integrations());
+  for (const broken of run.broken) {
+    console.log(
+      `not anchored: ${broken.accountId}/${broken.integrationId}: ${broken.item}: ${broken.reason}`,
+    );
+  }
+  console.log(
+    `Anchored ${run.anchored} audit trail(s)${run.broken.length ? `; ${run.broken.length} broken, not anchored` : ''}.`,
+  );
+  process.exit(run.broken.length ? 1 : 0);
+} catch (error) {
+  console.error(`The anchor run failed: ${(error as Error).name}: ${(error as Error).message}`);
+  process.exit(1);
+}
