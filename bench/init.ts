@@ -18,6 +18,8 @@ const ENV = {
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',
   SECRET_SCANNING_KEYS_URL: 'https://127.0.0.1:9/secret-scanning-keys',
+  TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:bench',
+  ANCHOR_BUCKET: 'bench-anchors',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 

@@ -93,6 +93,7 @@ export class ServiceFunction extends Construct {
         mainFields: [...BUNDLE.mainFields],
         minify: BUNDLE.minify,
         sourceMap: BUNDLE.sourcemap,
+        sourcesContent: BUNDLE.sourcesContent,
         // Nothing is left to the runtime's preinstalled SDK: what is measured is what runs.
         bundleAwsSDK: true,
         forceDockerBundling: false,

@@ -1,16 +1,18 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BUNDLE } from '../../infra/bundling.js';
+import { DEPLOYED_BUILD } from '../../infra/bundling.js';
 import { ROOT } from '../../infra/paths.js';
 import { apiGatewayEvent } from '../../local/api-event.js';
 import { startNotifyStandIn } from '../../local/notify-standin.js';
+import { startS3StandIn } from '../../local/s3-standin.js';
 import { localScanningKeys } from '../../local/scanning-keys.js';
-import { routes } from '../../shared/routes.js';
+import { internalFunctions, jobs, routes } from '../../shared/routes.js';
 import { connectedEngines, stubFunctionEnv } from '../support/engines.js';
 
 /**
@@ -21,21 +23,16 @@ let engines: Awaited<ReturnType<typeof connectedEngines>>;
 const outdir = mkdtempSync(join(tmpdir(), 'ssk-bundle-'));
 
 let builds = 0;
+const bundled = new Set<string>();
 /** A fresh bundle file each time, so each import is a cold start (ESM caches modules by URL). */
 async function bundle(handler: string) {
+  bundled.add(handler);
   const outfile = join(outdir, `${handler}-${++builds}`, 'index.mjs');
   await build({
     entryPoints: [join(ROOT, 'functions', `${handler}.ts`)],
     absWorkingDir: ROOT,
-    bundle: true,
     outfile,
-    format: BUNDLE.format,
-    platform: BUNDLE.platform,
-    target: BUNDLE.target,
-    mainFields: [...BUNDLE.mainFields],
-    minify: BUNDLE.minify,
-    banner: { js: BUNDLE.banner },
-    alias: { ...BUNDLE.alias },
+    ...DEPLOYED_BUILD,
     logLevel: 'error',
   });
   return (await import(pathToFileURL(outfile).href)) as {
@@ -73,6 +70,9 @@ describe('bundled functions', () => {
     vi.stubEnv('AWS_ENDPOINT_URL_EVENTBRIDGE', notify.endpoint);
     vi.stubEnv('TOPIC_ARN', 'arn:aws:sns:us-east-1:000000000000:bundles');
     vi.stubEnv('SECRET_SCANNING_KEYS_FILE', localScanningKeys(join(outdir, 'scanning')).file);
+    const anchors = await startS3StandIn({ bucket: 'bundle-anchors' });
+    vi.stubEnv('AWS_ENDPOINT_URL_S3', anchors.endpoint);
+    vi.stubEnv('ANCHOR_BUCKET', anchors.bucket);
     try {
       const context = () => ({ awsRequestId: randomUUID(), functionName: 'bundle-test' });
       const create = await bundle('create-integration');
@@ -133,10 +133,47 @@ describe('bundled functions', () => {
       expect(await remind.handler({}, context())).toMatchObject({ failed: 0 });
       const publish = await bundle('publish-lifecycle');
       expect(await publish.handler({ Records: [] }, context())).toEqual({ batchItemFailures: [] });
+      const anchor = await bundle('anchor-audit');
+      const anchored = (await anchor.handler({}, context())) as unknown as {
+        anchored: number;
+        broken: number;
+      };
+      expect(anchored.broken).toBe(0);
+      expect(anchored.anchored).toBeGreaterThan(0);
+      // Every function of the route table, internal ones and jobs included, was run as its bundle.
+      const all = [...routes, ...internalFunctions, ...jobs].map((spec) => spec.handler);
+      expect(all.filter((handler) => !bundled.has(handler))).toEqual([]);
     } finally {
       await notify.close();
+      await anchors.close();
     }
   }, 240_000);
+
+  it("maps a stack trace to the source through the deployed map, which carries no sources' text", async () => {
+    const file = join(outdir, 'remind-rotation-maps', 'index.mjs');
+    await build({
+      entryPoints: [join(ROOT, 'functions', 'remind-rotation.ts')],
+      absWorkingDir: ROOT,
+      outfile: file,
+      ...DEPLOYED_BUILD,
+      logLevel: 'error',
+    });
+    const map = JSON.parse(readFileSync(`${file}.map`, 'utf8')) as {
+      sources: string[];
+      sourcesContent?: unknown;
+    };
+    expect(map.sourcesContent).toBeUndefined();
+    expect(map.sources.some((source) => source.endsWith('shared/config.ts'))).toBe(true);
+    // Missing its TOPIC_ARN, the job fails at init: the trace names the source file and line.
+    const { TOPIC_ARN: _, ...env } = process.env;
+    const run = spawnSync(process.execPath, ['--enable-source-maps', file], {
+      env: { ...env, TABLE_NAME: 't', AWS_REGION: 'us-east-1' },
+      encoding: 'utf8',
+    });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('Missing required environment variable TOPIC_ARN');
+    expect(run.stderr).toMatch(/shared\/config\.ts:\d+:\d+/);
+  });
 
   it('create an integration and list its keys through the deployable bundles', async () => {
     const create = await bundle('create-integration');
