@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 
 /** Content types API Gateway hands over as text; every other body arrives base64-encoded. */
@@ -63,7 +63,8 @@ export function apiGatewayEvent(input: ApiEventInput): APIGatewayProxyEventV2Wit
         sourceIp: input.sourceIp ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? '',
       },
-      requestId: input.requestId ?? randomUUID(),
+      // Shaped like API Gateway's own (16 characters): the audit events that carry it are sized as deployed.
+      requestId: input.requestId ?? `${randomBytes(12).toString('base64').slice(0, 15)}=`,
       routeKey,
       stage: '$default',
       time: now.toUTCString(),

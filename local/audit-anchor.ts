@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { readStackFile } from './stack-file.js';
+import { useRunningStack } from './stack-file.js';
 
 /**
  * `npm run audit:anchor`: the daily anchor job, run once against the stack `npm start` serves, with the
@@ -12,15 +12,7 @@ if (values.help) {
   console.log('Usage: npm run audit:anchor   (with `npm start` running in another terminal)');
   process.exit(0);
 }
-const stack = readStackFile();
-if (!stack) {
-  console.error(
-    'No local stack is running: start one with `npm start` (in another terminal), then run this again.',
-  );
-  process.exit(1);
-}
-Object.assign(process.env, stack.env);
-process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+useRunningStack();
 
 const { anchorDeps } = await import('../shared/audit-wiring.js');
 const { anchorTrails } = await import('../shared/domain/audit-trail.js');

@@ -88,7 +88,10 @@ try {
     lines.push({ scope: integrationId, report });
   }
   if (!values.integration) {
-    lines.push({ scope: 'account settings', report: verifyTrail(await deps.store.accountChains(accountId)) });
+    lines.push({
+      scope: 'account settings',
+      report: verifyTrail(await deps.chains.accountChains(accountId)),
+    });
   }
   for (const line of lines) print(line);
   process.exit(lines.some((line) => line.report.break) ? 1 : 0);

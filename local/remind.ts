@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { readStackFile } from './stack-file.js';
+import { useRunningStack } from './stack-file.js';
 
 /**
  * `npm run remind [-- --now 2027-03-01T09:00:00Z]`: the daily rotation reminder, run once against the
@@ -23,15 +23,7 @@ if (Number.isNaN(now.getTime())) {
   console.error(`--now must be an ISO date-time like 2027-03-01T09:00:00Z; got "${values.now}".\n${usage}`);
   process.exit(2);
 }
-const stack = readStackFile();
-if (!stack) {
-  console.error(
-    'No local stack is running: start one with `npm start` (in another terminal), then run this again.',
-  );
-  process.exit(1);
-}
-Object.assign(process.env, stack.env);
-process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+useRunningStack();
 
 const { reminderDeps } = await import('../shared/job-wiring.js');
 const { runReminders } = await import('../shared/domain/reminders.js');

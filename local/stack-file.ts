@@ -34,3 +34,20 @@ export function readStackFile(): LocalStack | undefined {
     return undefined;
   }
 }
+
+/**
+ * For the local commands that run a job against `npm start` (`remind`, `audit:anchor`): the running
+ * stack's environment in this process, or a message saying how to start one and exit code 1.
+ */
+export function useRunningStack(): LocalStack {
+  const stack = readStackFile();
+  if (!stack) {
+    console.error(
+      'No local stack is running: start one with `npm start` (in another terminal), then run this again.',
+    );
+    process.exit(1);
+  }
+  Object.assign(process.env, stack.env);
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  return stack;
+}

@@ -1,4 +1,5 @@
 import { dynamoClient, s3Client } from './adapters/clients.js';
+import { createChainStore } from './adapters/dynamodb/audit.js';
 import { allIntegrations } from './adapters/dynamodb/integrations.js';
 import { createS3AnchorStore } from './adapters/s3-anchors.js';
 import { requireEnv } from './config.js';
@@ -14,16 +15,18 @@ function anchors(): AnchorStore | undefined {
 /** The audit trail's verification: the store, and the last anchors when anchoring is on. */
 export function auditDeps(): AuditDeps {
   const { store, clock } = storeDeps();
+  const chains = createChainStore({ client: dynamoClient(), tableName: requireEnv('TABLE_NAME') });
   const anchorStore = anchors();
-  return { store, clock, ...(anchorStore ? { anchors: anchorStore } : {}) };
+  return { store, clock, chains, ...(anchorStore ? { anchors: anchorStore } : {}) };
 }
 
 /** The anchor job's: the same, the anchor bucket required, and every integration to visit. */
 export function anchorDeps() {
-  const { store, clock } = auditDeps();
+  const { store, clock, chains } = auditDeps();
   return {
     store,
     clock,
+    chains,
     anchors: createS3AnchorStore({ client: s3Client(), bucket: requireEnv('ANCHOR_BUCKET') }),
     integrations: () => allIntegrations(dynamoClient(), requireEnv('TABLE_NAME')),
   };

@@ -1,6 +1,6 @@
 import type * as z from 'zod/mini';
 import type * as R from '../http/response-schemas.js';
-import { type Anchor, anchorOf, type TrailReport, verifyTrail } from './audit-chain.js';
+import { type Anchor, anchorOf, type StoredChain, type TrailReport, verifyTrail } from './audit-chain.js';
 import type { Actor } from './model.js';
 import type { Clock, KeyStore } from './ports.js';
 import { getIntegration } from './service.js';
@@ -12,8 +12,17 @@ export interface AnchorStore {
   latest(accountId: string, integrationId: string): Promise<Anchor | undefined>;
 }
 
+/** The audit chains as stored, read consistently (shared/adapters/dynamodb/audit.ts). */
+export interface ChainStore {
+  /** An integration's chains: its own item's and each of its key items'. Empty when it does not exist. */
+  auditChains(accountId: string, integrationId: string): Promise<StoredChain[]>;
+  /** The account's own chains: its settings items'. */
+  accountChains(accountId: string): Promise<StoredChain[]>;
+}
+
 export interface AuditDeps {
-  store: Pick<KeyStore, 'getIntegration' | 'auditChains' | 'listIntegrations' | 'accountChains'>;
+  store: Pick<KeyStore, 'getIntegration' | 'listIntegrations'>;
+  chains: ChainStore;
   clock: Clock;
   /** Absent when anchoring is off: the chains alone are verified. */
   anchors?: AnchorStore;
@@ -38,7 +47,7 @@ export async function verifyIntegration(
   integrationId: string,
 ): Promise<AuditVerification> {
   const [chains, anchor] = await Promise.all([
-    deps.store.auditChains(accountId, integrationId),
+    deps.chains.auditChains(accountId, integrationId),
     deps.anchors?.latest(accountId, integrationId),
   ]);
   return {
@@ -61,7 +70,7 @@ export async function anchorTrails(
 ): Promise<AnchorRun> {
   const run: AnchorRun = { anchored: 0, broken: [] };
   for await (const { accountId, integrationId } of integrations) {
-    const chains = await deps.store.auditChains(accountId, integrationId);
+    const chains = await deps.chains.auditChains(accountId, integrationId);
     const report = verifyTrail(chains, await deps.anchors.latest(accountId, integrationId));
     if (report.break) {
       run.broken.push({ accountId, integrationId, item: report.break.item, reason: report.break.reason });

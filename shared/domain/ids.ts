@@ -34,6 +34,14 @@ export function timeOrderedId(now: Date): string {
   return head + tail;
 }
 
+/** The creation time a time-ordered id carries (its first 10 characters after the prefix), ISO 8601. */
+export function timeOfId(id: string): string {
+  const digits = id.slice(id.indexOf('_') + 1, id.indexOf('_') + 11);
+  let time = 0;
+  for (const digit of digits) time = time * 32 + CROCKFORD.indexOf(digit);
+  return new Date(time).toISOString();
+}
+
 export const newIntegrationId = (now: Date): string => `int_${timeOrderedId(now)}`;
 export const newKeyId = (now: Date): string => `key_${timeOrderedId(now)}`;
 export const newEventId = (now: Date): string => `evt_${timeOrderedId(now)}`;

@@ -1,4 +1,3 @@
-import type { StoredChain } from './audit-chain.js';
 import type { LeakSettings } from './leaks.js';
 import type { AuditEvent, Credential, Integration, KeyRecord, Page, SigningEntry } from './model.js';
 import type { RotationSettings } from './rotation.js';
@@ -131,13 +130,6 @@ export interface KeyStore {
   }): Promise<boolean>;
 
   listAudit(accountId: string, integrationId: string, page: PageRequest): Promise<Page<AuditEvent>>;
-  /**
-   * An integration's audit chains as stored, read consistently: its own item's and each of its key
-   * items' (audit-chain.ts). Empty when the integration does not exist.
-   */
-  auditChains(accountId: string, integrationId: string): Promise<StoredChain[]>;
-  /** The account's own audit chains: its settings items'. */
-  accountChains(accountId: string): Promise<StoredChain[]>;
 
   getCredential(apiKey: string): Promise<Credential | undefined>;
 

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createChainStore } from '../../shared/adapters/dynamodb/audit.js';
 import { appendEvent, chainOf } from '../../shared/adapters/dynamodb/codec.js';
 import { AUDIT_ATTRIBUTE, HEAD_ATTRIBUTE, TableKeys } from '../../shared/adapters/dynamodb/table.js';
 import { auditEvent } from '../../shared/domain/audit.js';
@@ -39,7 +40,8 @@ async function raw(key: Record<string, string>) {
   );
   return Item;
 }
-const chains = (integrationId: string) => engines.store.auditChains('chain', integrationId);
+const chainStore = () => createChainStore({ client: engines.client, tableName: engines.tableName });
+const chains = (integrationId: string) => chainStore().auditChains('chain', integrationId);
 
 /** An integration whose key has been created, revealed, rotated and revoked, and the integration renamed. */
 async function busyIntegration(name: string) {
@@ -96,7 +98,7 @@ describe('every audited change extends its item chain, in the same write', () =>
     await service.updateRotationSettings(engines.deps, alice, { rotationPeriodDays: 30 });
     await service.updateRotationSettings(engines.deps, alice, { reminderIntervalDays: 3 });
     await updateLeakSettings(engines.deps, alice, { policy: 'notify' });
-    const report = verifyTrail(await engines.store.accountChains('chain'));
+    const report = verifyTrail(await chainStore().accountChains('chain'));
     expect(report).toMatchObject({ ok: true, events: 3 });
     expect(report.chains.map((chain) => chain.item).sort()).toEqual(['settings leaks', 'settings rotation']);
   });

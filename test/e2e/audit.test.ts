@@ -62,6 +62,26 @@ async function events(account: string, integrationId: string, keyId: string) {
     .sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
+/** Changes one stored event of a key item directly in the table, as a writer outside the service would. */
+async function editEvent(
+  account: string,
+  integrationId: string,
+  keyId: string,
+  eventId: string,
+  update: string,
+  values?: Record<string, unknown>,
+) {
+  await table.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: { pk: TableKeys.account(account), sk: TableKeys.key(integrationId, keyId) },
+      UpdateExpression: update,
+      ExpressionAttributeNames: { '#audit': AUDIT_ATTRIBUTE, '#event': eventId },
+      ...(values ? { ExpressionAttributeValues: values } : {}),
+    }),
+  );
+}
+
 beforeAll(async () => {
   server = await startLocalServer();
   const stack = JSON.parse(readFileSync(join(server.localDir, 'stack.json'), 'utf8')) as {
@@ -101,15 +121,9 @@ describe('audit verification', () => {
   it('points at an event edited in DynamoDB Local, over HTTP and from the command (exit 1)', async () => {
     const { id, first } = await integrationWithHistory('audit-edit');
     const revealed = (await events('audit-edit', id, first)).find((event) => event.action === 'key.revealed');
-    await table.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: { pk: TableKeys.account('audit-edit'), sk: TableKeys.key(id, first) },
-        UpdateExpression: 'SET #audit.#event.sourceIp = :ip',
-        ExpressionAttributeNames: { '#audit': AUDIT_ATTRIBUTE, '#event': String(revealed?.id) },
-        ExpressionAttributeValues: { ':ip': '10.9.9.9' },
-      }),
-    );
+    await editEvent('audit-edit', id, first, String(revealed?.id), 'SET #audit.#event.sourceIp = :ip', {
+      ':ip': '10.9.9.9',
+    });
     const report = await call('audit-edit', 'GET', `/integrations/${id}/audit/verify`);
     expect(report.body).toMatchObject({
       ok: false,
@@ -125,14 +139,7 @@ describe('audit verification', () => {
     expect((await call('audit-delete', 'DELETE', `/integrations/${id}/keys/${first}`)).status).toBe(200);
     const [, revealed, revoked] = await events('audit-delete', id, first);
     expect(revealed?.action).toBe('key.revealed');
-    await table.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: { pk: TableKeys.account('audit-delete'), sk: TableKeys.key(id, first) },
-        UpdateExpression: 'REMOVE #audit.#event',
-        ExpressionAttributeNames: { '#audit': AUDIT_ATTRIBUTE, '#event': String(revealed?.id) },
-      }),
-    );
+    await editEvent('audit-delete', id, first, String(revealed?.id), 'REMOVE #audit.#event');
     const report = await call('audit-delete', 'GET', `/integrations/${id}/audit/verify`);
     expect(report.body).toMatchObject({
       ok: false,

@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk
 import { RetryableError } from '../../domain/errors.js';
 import type { AuditEvent } from '../../domain/model.js';
 import { tableCalls } from './calls.js';
-import { appendEvent, headOf, type Item } from './codec.js';
+import { appendEvent, headOf, type Item, keyIdOf } from './codec.js';
 import { conditionItem, isConditionFailure, scrub } from './errors.js';
 import { HEAD_ATTRIBUTE, TABLE } from './table.js';
 
@@ -15,6 +15,29 @@ export const HEAD_RETRIES = 10;
  */
 export const headBackoff = (attempt: number) =>
   new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(400, 10 * 2 ** attempt)));
+
+export type Chain = ReturnType<typeof appendEvent>;
+
+/**
+ * Runs `write` with `event` linked after `head`, and again — after a random pause — each time `write`
+ * reports that another writer moved the head (`moved`: the item as its failed condition returned it).
+ */
+export async function extendHead<T>(
+  event: AuditEvent,
+  head: string | undefined,
+  write: (chain: Chain) => Promise<{ done: T } | { moved: Item }>,
+  /** The key whose item this is, when it is a key item (codec.ts `storedEvent`). */
+  itemKeyId?: string,
+): Promise<T> {
+  let current = head;
+  for (let attempt = 0; attempt < HEAD_RETRIES; attempt++) {
+    const result = await write(appendEvent(event, current, itemKeyId));
+    if ('done' in result) return result.done;
+    current = headOf(result.moved);
+    await headBackoff(attempt);
+  }
+  throw new RetryableError();
+}
 
 /** An update's own part, around the event it adds (codec.ts `appendEvent`). */
 export interface ChainedUpdate {
@@ -57,36 +80,38 @@ export function chainedUpdates(client: DynamoDBDocumentClient, tableName: string
     build: (chain: ReturnType<typeof appendEvent>) => ChainedUpdate,
     known?: { head: string | undefined },
   ): Promise<boolean> {
-    let head = known ? known.head : await readHead(key);
-    for (let attempt = 0; attempt < HEAD_RETRIES; attempt++) {
-      const chain = appendEvent(event, head);
-      const own = build(chain);
-      try {
-        await call(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: key,
-            UpdateExpression: own.update,
-            ConditionExpression: [`attribute_exists(${TABLE.partitionKey})`, own.condition, chain.condition]
-              .filter(Boolean)
-              .join(' AND '),
-            ExpressionAttributeNames: { ...own.names, ...chain.names },
-            ExpressionAttributeValues: { ...own.values, ...chain.values },
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw failure(error);
-        const current = conditionItem(error);
-        scrub(error);
-        // The item is gone, or its own condition failed with the head as read: that is the answer.
-        if (!current || headOf(current) === head) return false;
-        head = headOf(current);
-        await headBackoff(attempt);
-      }
-    }
-    throw new RetryableError();
+    const head = known ? known.head : await readHead(key);
+    return extendHead<boolean>(
+      event,
+      head,
+      async (chain) => {
+        const own = build(chain);
+        try {
+          await call(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: key,
+              UpdateExpression: own.update,
+              ConditionExpression: [`attribute_exists(${TABLE.partitionKey})`, own.condition, chain.condition]
+                .filter(Boolean)
+                .join(' AND '),
+              ExpressionAttributeNames: { ...own.names, ...chain.names },
+              ExpressionAttributeValues: { ...own.values, ...chain.values },
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            }),
+          );
+          return { done: true };
+        } catch (error) {
+          if (!isConditionFailure(error)) throw failure(error);
+          const current = conditionItem(error);
+          scrub(error);
+          // The item is gone, or its own condition failed with the head as read: that is the answer.
+          if (!current || headOf(current) === chain.seen) return { done: false };
+          return { moved: current };
+        }
+      },
+      keyIdOf(key[TABLE.sortKey]),
+    );
   }
 
   return { readHead, append };

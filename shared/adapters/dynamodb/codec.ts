@@ -1,5 +1,6 @@
-import { type ChainedEvent, link, type StoredChain } from '../../domain/audit-chain.js';
+import { type ChainedEvent, GENESIS, link, type StoredChain } from '../../domain/audit-chain.js';
 import { IntegrityError } from '../../domain/errors.js';
+import { timeOfId } from '../../domain/ids.js';
 import type { AuditEvent, Credential, KeyRecord, SigningEntry } from '../../domain/model.js';
 import { dayOf } from '../../domain/rotation.js';
 import { packSealed, unpackSealed } from '../kms-envelope.js';
@@ -103,19 +104,35 @@ export function dueUpdate(dueAt: string | undefined): { set: string[]; remove: s
 
 type Links = { prevHash: string; hash: string };
 
-/** An audit event as its item stores it: the account and integration are the item's own. */
+/**
+ * An audit event as its item stores it, without what the item or the event's id already says: the
+ * account and integration are the item's own, a key item's events concern its key (keyId kept only when
+ * it is another), `at` is the time the event's id carries, and a chain's first event keeps no `prevHash`
+ * (GENESIS). Every byte counts here: a key item with its display copy must stay within one write unit.
+ */
 export function storedEvent(
-  { accountId: _a, integrationId: _i, id: _id, ...rest }: AuditEvent,
+  { accountId: _a, integrationId: _i, id: _id, at: _at, keyId, ...rest }: AuditEvent,
   links: Links,
+  itemKeyId?: string,
 ): Item {
-  return { ...rest, prevHash: bytesOf(links.prevHash), hash: bytesOf(links.hash) };
+  return {
+    ...rest,
+    ...(keyId === undefined || keyId === itemKeyId ? {} : { keyId }),
+    ...(links.prevHash === GENESIS ? {} : { prevHash: bytesOf(links.prevHash) }),
+    hash: bytesOf(links.hash),
+  };
+}
+
+/** The key an item is the key item of, from its sort key; undefined for any other item. */
+export function keyIdOf(sk: unknown): string | undefined {
+  return typeof sk === 'string' && sk.startsWith(TableKeys.anyKeyPrefix) ? sk.split('#').at(-1) : undefined;
 }
 
 /** A new item's audit attributes: its first event, which starts its chain, and the head. */
-export function firstEvent(event: AuditEvent): Item {
+export function firstEvent(event: AuditEvent, itemKeyId?: string): Item {
   const links = link(event, undefined);
   return {
-    [AUDIT_ATTRIBUTE]: { [event.id]: storedEvent(event, links) },
+    [AUDIT_ATTRIBUTE]: { [event.id]: storedEvent(event, links, itemKeyId) },
     [HEAD_ATTRIBUTE]: bytesOf(links.hash),
   };
 }
@@ -124,34 +141,41 @@ export function firstEvent(event: AuditEvent): Item {
  * What an update expression needs to add `event` to an item whose chain ends at `head` (undefined: the
  * item has no chained event yet): a SET clause, a condition on that head, their names and values.
  */
-export function appendEvent(event: AuditEvent, head: string | undefined) {
+export function appendEvent(event: AuditEvent, head: string | undefined, itemKeyId?: string) {
   const links = link(event, head);
   return {
-    /** The head after the write. */
+    /** The head the write conditions on, and the head after it. */
+    seen: head,
     head: links.hash,
     set: '#audit.#eventId = :event, #auditHead = :auditHead',
     condition: head === undefined ? 'attribute_not_exists(#auditHead)' : '#auditHead = :seenHead',
     names: { '#audit': AUDIT_ATTRIBUTE, '#eventId': event.id, '#auditHead': HEAD_ATTRIBUTE },
     values: {
-      ':event': storedEvent(event, links),
+      ':event': storedEvent(event, links, itemKeyId),
       ':auditHead': bytesOf(links.hash),
       ...(head === undefined ? {} : { ':seenHead': bytesOf(head) }),
     },
   };
 }
 
+/**
+ * The events an item stores, whole again (storedEvent leaves out what the item says). An event stored
+ * with a `hash` and no `prevHash` starts its chain; one with neither was written before the chain.
+ */
 export function eventsOf(item: Item | undefined, accountId: string, integrationId?: string): ChainedEvent[] {
   const map = item?.[AUDIT_ATTRIBUTE];
   if (!map || typeof map !== 'object') return [];
+  const itemKeyId = keyIdOf(item?.[TABLE.sortKey]);
   return Object.entries(map as Record<string, Item>).map(([id, { prevHash, hash, ...stored }]) => {
     const links = { prevHash: hexOf(prevHash), hash: hexOf(hash) };
     return {
+      ...(itemKeyId === undefined ? {} : { keyId: itemKeyId }),
+      at: timeOfId(id),
       ...stored,
       id,
       accountId,
       ...(integrationId === undefined ? {} : { integrationId }),
-      ...(links.prevHash === undefined ? {} : { prevHash: links.prevHash }),
-      ...(links.hash === undefined ? {} : { hash: links.hash }),
+      ...(links.hash === undefined ? {} : { prevHash: links.prevHash ?? GENESIS, hash: links.hash }),
     } as ChainedEvent;
   });
 }

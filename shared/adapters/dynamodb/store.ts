@@ -17,16 +17,14 @@ import type { RotationSettings } from '../../domain/rotation.js';
 import { remainingMs } from '../../runtime/deadline.js';
 import { packSealed } from '../kms-envelope.js';
 import { tableCalls } from './calls.js';
-import { chainedUpdates, HEAD_RETRIES, headBackoff } from './chain.js';
+import { chainedUpdates, extendHead } from './chain.js';
 import {
   appendEvent,
-  chainOf,
   credentialOf,
   dueIndex,
   dueUpdate,
   eventsOf,
   firstEvent,
-  headOf,
   type Item,
   keyOf,
   storedEntry,
@@ -35,7 +33,7 @@ import {
 } from './codec.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { conditionItem, isConditionFailure, isTransient, scrub, wasRefused } from './errors.js';
-import { AUDIT_ATTRIBUTE, GSI1, GSI3, HEAD_ATTRIBUTE, TABLE, TableKeys } from './table.js';
+import { AUDIT_ATTRIBUTE, GSI1, GSI3, TABLE, TableKeys } from './table.js';
 
 export interface DynamoStoreOptions {
   client: DynamoDBDocumentClient;
@@ -69,7 +67,7 @@ export function createDynamoStore({
     ...key,
     ...dueIndex(key.dueAt),
     ...(key.displayCiphertext === undefined ? {} : { displayCiphertext: packSealed(key.displayCiphertext) }),
-    ...firstEvent(event),
+    ...firstEvent(event, key.id),
   });
   const keyAddress = (key: Pick<KeyRecord, 'accountId' | 'integrationId' | 'id'>) => ({
     pk: TableKeys.account(key.accountId),
@@ -154,14 +152,10 @@ export function createDynamoStore({
   }
 
   type Projection = { ProjectionExpression: string; ExpressionAttributeNames: Record<string, string> };
-  const only = (attribute: string): Projection => ({
-    ProjectionExpression: '#attribute',
-    ExpressionAttributeNames: { '#attribute': attribute },
-  });
-  /** What a chain's verification reads of an item. */
-  const CHAIN: Projection = {
-    ProjectionExpression: '#sk, #audit, #head',
-    ExpressionAttributeNames: { '#sk': TABLE.sortKey, '#audit': AUDIT_ATTRIBUTE, '#head': HEAD_ATTRIBUTE },
+  /** What the audit list reads of an item. */
+  const EVENTS: Projection = {
+    ProjectionExpression: '#sk, #audit',
+    ExpressionAttributeNames: { '#sk': TABLE.sortKey, '#audit': AUDIT_ATTRIBUTE },
   };
 
   /** Every item of one partition whose sort key starts with `prefix`, across pages. */
@@ -203,7 +197,7 @@ export function createDynamoStore({
     { key, revealId, viewedAt, viewedBy, audit }: CommitInput,
     head: string | undefined,
   ): Promise<Attempt> {
-    const chain = appendEvent(audit, head);
+    const chain = appendEvent(audit, head, key.id);
     try {
       await call(
         new UpdateCommand({
@@ -353,60 +347,61 @@ export function createDynamoStore({
       }
     },
 
-    async revokeKey({ key, apiKey, revokedAt, revokedBy, audit }): Promise<RevokeOutcome> {
-      let head = key.auditHead;
-      for (let attempt = 0; attempt < HEAD_RETRIES; attempt++) {
-        const chain = appendEvent(audit, head);
-        try {
-          await call(
-            new TransactWriteCommand({
-              TransactItems: [
-                {
-                  Update: {
-                    TableName: tableName,
-                    Key: keyAddress(key),
-                    UpdateExpression: `SET #status = :revoked, revokedAt = :revokedAt, revokedBy = :revokedBy, ${chain.set} REMOVE displayCiphertext, ${dueUpdate(undefined).remove.join(', ')}`,
-                    ConditionExpression: `attribute_exists(pk) AND #status <> :revoked AND ${chain.condition}`,
-                    ExpressionAttributeNames: { '#status': 'status', ...chain.names },
-                    ExpressionAttributeValues: {
-                      ':revoked': 'revoked',
-                      ':revokedAt': revokedAt,
-                      ':revokedBy': revokedBy,
-                      ...chain.values,
+    revokeKey: ({ key, apiKey, revokedAt, revokedBy, audit }) =>
+      extendHead<RevokeOutcome>(
+        audit,
+        key.auditHead,
+        async (chain) => {
+          try {
+            await call(
+              new TransactWriteCommand({
+                TransactItems: [
+                  {
+                    Update: {
+                      TableName: tableName,
+                      Key: keyAddress(key),
+                      UpdateExpression: `SET #status = :revoked, revokedAt = :revokedAt, revokedBy = :revokedBy, ${chain.set} REMOVE displayCiphertext, ${dueUpdate(undefined).remove.join(', ')}`,
+                      ConditionExpression: `attribute_exists(pk) AND #status <> :revoked AND ${chain.condition}`,
+                      ExpressionAttributeNames: { '#status': 'status', ...chain.names },
+                      ExpressionAttributeValues: {
+                        ':revoked': 'revoked',
+                        ':revokedAt': revokedAt,
+                        ':revokedBy': revokedBy,
+                        ...chain.values,
+                      },
+                      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
                     },
-                    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
                   },
-                },
-                credentialUpdate(apiKey, key.accountId, {
-                  update: 'REMOVE #keys.#keyId',
-                  names: { '#keyId': key.id },
-                  values: {},
-                }),
-              ],
-            }),
-          );
-        } catch (error) {
-          if (isConditionFailure(error, 0)) {
-            const current = conditionItem(error, 0);
-            scrub(error);
-            if (current?.status === 'revoked') return { status: 'already-revoked', key: keyOf(current) };
-            // Still revocable: another write added an event to the key since it was read.
-            if (current) {
-              head = headOf(current);
-              await headBackoff(attempt);
-              continue;
+                  credentialUpdate(apiKey, key.accountId, {
+                    update: 'REMOVE #keys.#keyId',
+                    names: { '#keyId': key.id },
+                    values: {},
+                  }),
+                ],
+              }),
+            );
+          } catch (error) {
+            if (isConditionFailure(error, 0)) {
+              const current = conditionItem(error, 0);
+              scrub(error);
+              if (current?.status === 'revoked') {
+                return { done: { status: 'already-revoked', key: keyOf(current) } };
+              }
+              // Still revocable: another write added an event to the key since it was read.
+              if (current) return { moved: current };
             }
+            throw failure(error);
           }
-          throw failure(error);
-        }
-        const { displayCiphertext: _, dueAt: _due, ...rest } = key;
-        return {
-          status: 'revoked',
-          key: { ...rest, status: 'revoked', revokedAt, revokedBy, auditHead: chain.head },
-        };
-      }
-      throw new RetryableError();
-    },
+          const { displayCiphertext: _, dueAt: _due, ...rest } = key;
+          return {
+            done: {
+              status: 'revoked',
+              key: { ...rest, status: 'revoked', revokedAt, revokedBy, auditHead: chain.head },
+            },
+          };
+        },
+        key.id,
+      ),
 
     async listAudit(accountId, integrationId, { limit, cursor }) {
       const before = decodeCursor(cursor, (id) => ID_PATTERNS.event.test(id));
@@ -414,10 +409,10 @@ export function createDynamoStore({
         get({
           TableName: tableName,
           Key: { pk: TableKeys.account(accountId), sk: TableKeys.integration(integrationId) },
-          ProjectionExpression: '#audit',
-          ExpressionAttributeNames: { '#audit': AUDIT_ATTRIBUTE },
+          ...EVENTS,
         }),
-        queryPrefix(TableKeys.account(accountId), TableKeys.keyPrefix(integrationId), only(AUDIT_ATTRIBUTE)),
+        // The sort key too: a key item's events take their keyId from it (codec.ts storedEvent).
+        queryPrefix(TableKeys.account(accountId), TableKeys.keyPrefix(integrationId), EVENTS),
       ]);
       const events = [integration.Item, ...keys]
         .flatMap((item) => eventsOf(item, accountId, integrationId))
@@ -428,86 +423,67 @@ export function createDynamoStore({
       return { items, nextCursor: events.length > limit && last ? encodeCursor(last.id) : null };
     },
 
-    async auditChains(accountId, integrationId) {
-      const [integration, keys] = await Promise.all([
-        get({
-          TableName: tableName,
-          Key: { pk: TableKeys.account(accountId), sk: TableKeys.integration(integrationId) },
-          ConsistentRead: true,
-          ...CHAIN,
-        }),
-        queryPrefix(TableKeys.account(accountId), TableKeys.keyPrefix(integrationId), CHAIN, true),
-      ]);
-      if (!integration.Item) return [];
-      return [integration.Item, ...keys].map((item) => chainOf(item, accountId, integrationId));
-    },
-
-    async accountChains(accountId) {
-      const items = await queryPrefix(TableKeys.account(accountId), TableKeys.settingsPrefix, CHAIN, true);
-      return items.map((item) => chainOf(item, accountId));
-    },
-
     async rotateKey({ apiKey, previous, expiresAt, previousDueAt, successor, audit, maxUsableKeys }) {
       const due = dueUpdate(previousDueAt);
-      let head = previous.auditHead;
-      for (let attempt = 0; attempt < HEAD_RETRIES; attempt++) {
-        const chain = appendEvent(audit, head);
-        try {
-          await call(
-            new TransactWriteCommand({
-              TransactItems: [
-                put(keyItem(successor.key, successor.audit)),
-                {
-                  Update: {
-                    TableName: tableName,
-                    Key: keyAddress(previous),
-                    UpdateExpression: [
-                      `SET ${['#status = :expiring', 'expiresAt = :expiresAt', chain.set, ...due.set].join(', ')}`,
-                      ...(due.remove.length ? [`REMOVE ${due.remove.join(', ')}`] : []),
-                    ].join(' '),
-                    ConditionExpression: `#status = :active AND ${chain.condition}`,
-                    ExpressionAttributeNames: { '#status': 'status', ...chain.names },
-                    ExpressionAttributeValues: {
-                      ':expiring': 'expiring',
-                      ':active': 'active',
-                      ':expiresAt': expiresAt,
-                      ...due.values,
-                      ...chain.values,
+      await extendHead(
+        audit,
+        previous.auditHead,
+        async (chain) => {
+          try {
+            await call(
+              new TransactWriteCommand({
+                TransactItems: [
+                  put(keyItem(successor.key, successor.audit)),
+                  {
+                    Update: {
+                      TableName: tableName,
+                      Key: keyAddress(previous),
+                      UpdateExpression: [
+                        `SET ${['#status = :expiring', 'expiresAt = :expiresAt', chain.set, ...due.set].join(', ')}`,
+                        ...(due.remove.length ? [`REMOVE ${due.remove.join(', ')}`] : []),
+                      ].join(' '),
+                      ConditionExpression: `#status = :active AND ${chain.condition}`,
+                      ExpressionAttributeNames: { '#status': 'status', ...chain.names },
+                      ExpressionAttributeValues: {
+                        ':expiring': 'expiring',
+                        ':active': 'active',
+                        ':expiresAt': expiresAt,
+                        ...due.values,
+                        ...chain.values,
+                      },
+                      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
                     },
-                    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
                   },
-                },
-                credentialUpdate(apiKey, previous.accountId, {
-                  update:
-                    'SET #keys.#new = :entry, #keys.#old.#status = :expiring, #keys.#old.expiresAt = :expiresAt',
-                  condition: 'attribute_exists(#keys.#old) AND size(#keys) < :max',
-                  names: { '#new': successor.key.id, '#old': previous.id, '#status': 'status' },
-                  values: {
-                    ':entry': storedEntry(successor.signing),
-                    ':expiring': 'expiring',
-                    ':expiresAt': expiresAt,
-                    ':max': maxUsableKeys,
-                  },
-                }),
-              ],
-            }),
-          );
-          return;
-        } catch (error) {
-          if (isConditionFailure(error, 1)) {
-            const current = conditionItem(error, 1);
-            scrub(error);
-            // Still active: another write added an event to the key since it was read; extend the new head.
-            if (current?.status !== 'active') throw keyNotActive();
-            head = headOf(current);
-            await headBackoff(attempt);
-            continue;
+                  credentialUpdate(apiKey, previous.accountId, {
+                    update:
+                      'SET #keys.#new = :entry, #keys.#old.#status = :expiring, #keys.#old.expiresAt = :expiresAt',
+                    condition: 'attribute_exists(#keys.#old) AND size(#keys) < :max',
+                    names: { '#new': successor.key.id, '#old': previous.id, '#status': 'status' },
+                    values: {
+                      ':entry': storedEntry(successor.signing),
+                      ':expiring': 'expiring',
+                      ':expiresAt': expiresAt,
+                      ':max': maxUsableKeys,
+                    },
+                  }),
+                ],
+              }),
+            );
+            return { done: undefined };
+          } catch (error) {
+            if (isConditionFailure(error, 1)) {
+              const current = conditionItem(error, 1);
+              scrub(error);
+              // Still active: another write added an event to the key since it was read; extend the new head.
+              if (current?.status !== 'active') throw keyNotActive();
+              return { moved: current };
+            }
+            if (isConditionFailure(error, 2)) throw tooManyKeys(maxUsableKeys);
+            throw failure(error);
           }
-          if (isConditionFailure(error, 2)) throw tooManyKeys(maxUsableKeys);
-          throw failure(error);
-        }
-      }
-      throw new RetryableError();
+        },
+        previous.id,
+      );
     },
 
     async findIntegration(integrationId) {
@@ -540,8 +516,7 @@ export function createDynamoStore({
 
     async updateIntegration({ integration, changes, updatedAt, updatedBy, audit }) {
       let stored = integration;
-      for (let attempt = 0; attempt < HEAD_RETRIES; attempt++) {
-        const chain = appendEvent(audit, stored.auditHead);
+      return extendHead<Integration>(audit, integration.auditHead, async (chain) => {
         const set: string[] = ['updatedAt = :updatedAt', 'updatedBy = :updatedBy', chain.set];
         const values: Item = { ':updatedAt': updatedAt, ':updatedBy': updatedBy, ...chain.values };
         if (changes.name !== undefined) {
@@ -587,21 +562,21 @@ export function createDynamoStore({
           // Another change landed since the integration was read: apply this one on top of it.
           if (current) {
             stored = withHead<Integration>(current);
-            await headBackoff(attempt);
-            continue;
+            return { moved: current };
           }
           throw failure(error);
         }
         return {
-          ...stored,
-          ...(changes.name !== undefined ? { name: changes.name } : {}),
-          ...(changes.legacySignatures !== undefined ? { legacySignatures: changes.legacySignatures } : {}),
-          updatedAt,
-          updatedBy,
-          auditHead: chain.head,
+          done: {
+            ...stored,
+            ...(changes.name !== undefined ? { name: changes.name } : {}),
+            ...(changes.legacySignatures !== undefined ? { legacySignatures: changes.legacySignatures } : {}),
+            updatedAt,
+            updatedBy,
+            auditHead: chain.head,
+          },
         };
-      }
-      throw new RetryableError();
+      });
     },
 
     async pruneExpired(apiKey, accountId, now) {
