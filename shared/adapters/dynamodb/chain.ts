@@ -71,19 +71,17 @@ export function chainedUpdates(client: DynamoDBDocumentClient, tableName: string
   }
 
   /**
-   * Adds `event` with `build`'s update, on its condition and the head's. `head` is the head the caller
-   * read with the item, if it did. False when the update's own condition failed (an answer, not an error).
+   * Adds `event` with `build`'s update, on its condition and the head's, read first. False when the
+   * update's own condition failed (an answer, not an error).
    */
   async function append(
     key: Item,
     event: AuditEvent,
-    build: (chain: ReturnType<typeof appendEvent>) => ChainedUpdate,
-    known?: { head: string | undefined },
+    build: (chain: Chain) => ChainedUpdate,
   ): Promise<boolean> {
-    const head = known ? known.head : await readHead(key);
     return extendHead<boolean>(
       event,
-      head,
+      await readHead(key),
       async (chain) => {
         const own = build(chain);
         try {
@@ -114,5 +112,5 @@ export function chainedUpdates(client: DynamoDBDocumentClient, tableName: string
     );
   }
 
-  return { readHead, append };
+  return { append };
 }
