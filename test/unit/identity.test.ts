@@ -17,6 +17,17 @@ describe('identity from verified claims', () => {
     ['admin,viewer', ['admin', 'viewer']],
     ['viewer', ['viewer']],
     ['[superuser]', []],
+    // The edges (mutation testing found them unheld): absent, non-strings, brackets only at the ends.
+    [undefined, []],
+    [null, []],
+    [['admin', 7], ['admin']],
+    ['adm[in', []],
+    ['adm]in', []],
+    ['[admin', ['admin']],
+    ['viewer]', ['viewer']],
+    ['admin viewer', ['admin', 'viewer']],
+    ['  [viewer]  ', ['viewer']],
+    ['"admin"', []],
   ])('reads roles claim %s as API Gateway passes it', (claim, roles) => {
     expect(parseRoles(claim)).toEqual(roles);
   });
