@@ -2,50 +2,37 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { ROOT } from '../infra/paths.js';
+import { CRITICAL_FUNCTIONS, incrementalFile, PART_NAMES, PARTS } from './parts.js';
 
 /**
- * Turns Stryker's JSON report (mutation/report.json) into mutation/summary.md: the score of each file,
+ * Turns the parts' results (mutation/incremental/<part>.json, Stryker's own reports) into mutation/summary.md:
  * the score of the code the issue holds to 90% — the reveal path, the signing rule, the envelope, identity
- * and access — and every surviving mutant by file:line, with the reason it stays where one is recorded in
- * mutation/accepted.json (`"file:line": "why it is equivalent or not worth a test"`).
+ * and access — and of the rest (80%), each file's, and every mutant left alive by file:line. A mutant that
+ * cannot be killed because it changes nothing observable is marked in the source with Stryker's own
+ * `// Stryker disable next-line <Mutator>: <why>`; it is listed with that reason and does not count. A file
+ * changed since its part ran is marked stale: its figures are of the older source.
  */
 type Status = 'Killed' | 'Survived' | 'NoCoverage' | 'Timeout' | 'CompileError' | 'RuntimeError' | 'Ignored';
 interface Mutant {
-  id: string;
   mutatorName: string;
   replacement?: string;
   status: Status;
+  statusReason?: string;
   location: { start: { line: number; column: number } };
 }
 interface Report {
   files: Record<string, { source: string; mutants: Mutant[] }>;
 }
+interface FileResult {
+  path: string;
+  part: string;
+  stale: boolean;
+  mutants: Mutant[];
+  criticalLines: (line: number) => boolean;
+}
 
-const REPORT = join(ROOT, 'mutation', 'report.json');
 const SUMMARY = join(ROOT, 'mutation', 'summary.md');
-const ACCEPTED = join(ROOT, 'mutation', 'accepted.json');
-
-/** Whole files of the 90% group. */
-const CRITICAL_FILES = [
-  'shared/domain/signature.ts',
-  'shared/domain/signing-service.ts',
-  'shared/domain/access.ts',
-  'shared/domain/secret.ts',
-  'shared/adapters/kms-envelope.ts',
-  'shared/http/identity.ts',
-  'shared/http/signature-middleware.ts',
-  'functions/reveal-key.ts',
-];
-/** The reveal path inside larger files: these functions only. */
-const CRITICAL_FUNCTIONS: Record<string, string[]> = {
-  'shared/domain/service.ts': ['revealKey', 'notViewable'],
-  'shared/adapters/dynamodb/store.ts': ['commitReveal', 'commitRevealOnce'],
-};
-
-const report = JSON.parse(readFileSync(REPORT, 'utf8')) as Report;
-const accepted: Record<string, string> = existsSync(ACCEPTED)
-  ? (JSON.parse(readFileSync(ACCEPTED, 'utf8')) as Record<string, string>)
-  : {};
+const CRITICAL_FILES: readonly string[] = PARTS.critical;
 
 /** Line ranges of the named functions (declarations, methods, object members) in a source file. */
 function functionLines(file: string, source: string, names: string[]): [number, number][] {
@@ -73,71 +60,105 @@ const score = (mutants: Mutant[]) => {
   const valid = detected + mutants.filter((m) => UNDETECTED.includes(m.status)).length;
   return { detected, valid, score: valid ? (100 * detected) / valid : 100 };
 };
+/** Stryker's `ignoreStatic`: a mutant reached only while a module loads is not run (each would need a fresh load). */
+const isStatic = (m: Mutant) => m.status === 'Ignored' && (m.statusReason ?? '').startsWith('Static mutant');
+const isEquivalent = (m: Mutant) => m.status === 'Ignored' && !isStatic(m);
 const pct = (value: number) => `${value.toFixed(1)}%`;
-/** A scope's row: its score against its target, or that this report has no mutant of it. */
-const row = (name: string, target: number, found: ReturnType<typeof score>) =>
-  found.valid === 0
-    ? `| ${name} | ≥ ${target}% | — | not run in this report |`
-    : `| ${name} | ≥ ${target}% | ${found.detected} / ${found.valid} | ${pct(found.score)}${found.score >= target ? '' : ' **below**'} |`;
+const oneLine = (text: string, max: number) => text.replace(/\s+/g, ' ').slice(0, max).replace(/\|/g, '\\|');
 
-const files = Object.entries(report.files)
-  .map(([path, file]) => [path.replace(`${ROOT}/`, ''), file] as const)
-  .sort(([a], [b]) => (a < b ? -1 : 1));
-const critical: Mutant[] = [];
-const rest: Mutant[] = [];
-for (const [path, file] of files) {
-  const ranges = CRITICAL_FUNCTIONS[path] ? functionLines(path, file.source, CRITICAL_FUNCTIONS[path]) : [];
-  for (const mutant of file.mutants) {
-    const line = mutant.location.start.line;
-    const inCritical =
-      CRITICAL_FILES.includes(path) || ranges.some(([from, to]) => line >= from && line <= to);
-    (inCritical ? critical : rest).push(mutant);
-  }
+function readParts(): { files: FileResult[]; notRun: string[] } {
+  const ran = PART_NAMES.filter((part) => existsSync(join(ROOT, incrementalFile(part))));
+  const files = ran.flatMap((part) => {
+    const report = JSON.parse(readFileSync(join(ROOT, incrementalFile(part)), 'utf8')) as Report;
+    return Object.entries(report.files).map(([reported, file]): FileResult => {
+      const path = reported.replace(`${ROOT}/`, '');
+      const current = join(ROOT, path);
+      const stale = !existsSync(current) || readFileSync(current, 'utf8') !== file.source;
+      const names = CRITICAL_FUNCTIONS[path];
+      const ranges = names ? functionLines(path, file.source, names) : [];
+      const criticalLines = (line: number) =>
+        CRITICAL_FILES.includes(path) || ranges.some(([from, to]) => line >= from && line <= to);
+      return { path, part, stale, mutants: file.mutants, criticalLines };
+    });
+  });
+  files.sort((a, b) => (a.path < b.path ? -1 : 1));
+  return { files, notRun: PART_NAMES.filter((part) => !ran.includes(part)) };
 }
-const all = files.flatMap(([, file]) => file.mutants);
-const criticalScore = score(critical);
-const restScore = score(rest);
 
-const lines = [
-  '# Mutation testing summary',
-  '',
-  `Written by \`npm run mutation\` (StrykerJS, vitest runner, TypeScript checker) on ${new Date().toISOString().slice(0, 10)},`,
-  `over ${files.length} file(s): ${files.map(([path]) => `\`${path}\``).join(', ')}. Detected = killed or timed out;`,
-  'valid = detected, survived or reached by no test (compile errors, caught by the checker, do not count).',
-  '',
-  '| scope | target | detected / valid | score |',
-  '|---|---|---|---|',
-  row('reveal path, signing rule, envelope, identity and access', 90, criticalScore),
-  row('everything else in scope', 80, restScore),
-  `| all | | ${score(all).detected} / ${score(all).valid} | ${pct(score(all).score)} |`,
-  '',
-  '## Per file',
-  '',
-  '| file | killed | timeout | survived | no coverage | compile errors | score |',
-  '|---|---|---|---|---|---|---|',
-  ...files.map(([path, file]) => {
-    const count = (status: Status) => file.mutants.filter((m) => m.status === status).length;
-    return `| ${path} | ${count('Killed')} | ${count('Timeout')} | ${count('Survived')} | ${count('NoCoverage')} | ${count('CompileError')} | ${pct(score(file.mutants).score)} |`;
-  }),
-  '',
-  '## Surviving mutants',
-  '',
-  'Each is either killed by a new test or kept here with the reason (mutation/accepted.json).',
-  '',
-  ...files.flatMap(([path, file]) =>
-    file.mutants
-      .filter((m) => UNDETECTED.includes(m.status))
-      .sort((a, b) => a.location.start.line - b.location.start.line)
-      .map((m) => {
-        const where = `${path}:${m.location.start.line}`;
-        const replacement = (m.replacement ?? '').replace(/\s+/g, ' ').slice(0, 80).replace(/\|/g, '\\|');
-        const reason = accepted[where] ? ` — accepted: ${accepted[where]}` : '';
-        return `- \`${where}\` ${m.mutatorName}${m.status === 'NoCoverage' ? ' (no test reaches it)' : ''}: \`${replacement}\`${reason}`;
-      }),
-  ),
-  '',
-];
-writeFileSync(SUMMARY, lines.join('\n'));
-console.log(
-  `mutation/summary.md: critical ${criticalScore.valid ? pct(criticalScore.score) : 'not run'} (target 90%), rest ${restScore.valid ? pct(restScore.score) : 'not run'} (target 80%), ${all.length} mutants.`,
-);
+/** Writes mutation/summary.md from the parts run so far and returns its gist. */
+export function writeSummary(): string {
+  const { files, notRun } = readParts();
+  const critical = files.flatMap((f) => f.mutants.filter((m) => f.criticalLines(m.location.start.line)));
+  const rest = files.flatMap((f) => f.mutants.filter((m) => !f.criticalLines(m.location.start.line)));
+  const all = files.flatMap((f) => f.mutants);
+  const row = (name: string, target: number | undefined, mutants: Mutant[], complete: boolean) => {
+    const found = score(mutants);
+    if (found.valid === 0) return `| ${name} | ${target ? `≥ ${target}%` : ''} | — | not run yet |`;
+    const verdict =
+      target === undefined ? '' : found.score >= target ? (complete ? ' met' : '') : ' **below**';
+    const partial = complete ? '' : ' (parts not run yet)';
+    return `| ${name} | ${target ? `≥ ${target}%` : ''} | ${found.detected} / ${found.valid} | ${pct(found.score)}${verdict}${partial} |`;
+  };
+  const criticalComplete = !notRun.some((part) => ['critical', 'service', 'store'].includes(part));
+  const stale = files.filter((f) => f.stale).map((f) => `\`${f.path}\``);
+  const count = (mutants: Mutant[], status: Status) => mutants.filter((m) => m.status === status).length;
+  const lines = [
+    '# Mutation testing summary',
+    '',
+    `Written by \`npm run mutation\` (StrykerJS, vitest runner, TypeScript checker, mutation/run.ts) on ${new Date().toISOString().slice(0, 10)}.`,
+    `Parts run: ${PART_NAMES.filter((p) => !notRun.includes(p)).join(', ') || 'none'}; not run yet: ${notRun.join(', ') || 'none'}.`,
+    'Detected = killed or timed out; valid = detected, survived or reached by no test. Not counted: compile errors',
+    '(caught by the TypeScript checker), mutants marked equivalent in the source (listed below with the reason),',
+    'and static mutants — reached only while a module loads, which Stryker skips under `ignoreStatic`.',
+    ...(stale.length
+      ? ['', `Stale (changed since their part ran; rerun to refresh): ${stale.join(', ')}.`]
+      : []),
+    '',
+    '| scope | target | detected / valid | score |',
+    '|---|---|---|---|',
+    row('reveal path, signing rule, envelope, identity and access', 90, critical, criticalComplete),
+    row('everything else in scope', 80, rest, notRun.length === 0),
+    row('all', undefined, all, notRun.length === 0),
+    '',
+    '## Per file',
+    '',
+    '| file | part | killed | timeout | survived | no coverage | equivalent | static | compile errors | score |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...files.map(
+      (f) =>
+        `| ${f.path}${f.stale ? ' (stale)' : ''} | ${f.part} | ${count(f.mutants, 'Killed')} | ${count(f.mutants, 'Timeout')} | ${count(f.mutants, 'Survived')} | ${count(f.mutants, 'NoCoverage')} | ${f.mutants.filter(isEquivalent).length} | ${f.mutants.filter(isStatic).length} | ${count(f.mutants, 'CompileError')} | ${pct(score(f.mutants).score)} |`,
+    ),
+    '',
+    '## Surviving mutants',
+    '',
+    'Each is to be killed by a new test, or shown equivalent and marked so in the source.',
+    '',
+    ...files.flatMap((f) =>
+      f.mutants
+        .filter((m) => UNDETECTED.includes(m.status))
+        .sort((a, b) => a.location.start.line - b.location.start.line)
+        .map(
+          (m) =>
+            `- \`${f.path}:${m.location.start.line}\` ${m.mutatorName}${m.status === 'NoCoverage' ? ' (no test reaches it)' : ''}: \`${oneLine(m.replacement ?? '', 80)}\``,
+        ),
+    ),
+    '',
+    '## Marked equivalent (the reason, from the source)',
+    '',
+    ...files.flatMap((f) =>
+      f.mutants
+        .filter(isEquivalent)
+        .sort((a, b) => a.location.start.line - b.location.start.line)
+        .map(
+          (m) =>
+            `- \`${f.path}:${m.location.start.line}\` ${m.mutatorName}: ${oneLine(m.statusReason ?? '', 200)}`,
+        ),
+    ),
+    '',
+  ];
+  writeFileSync(SUMMARY, lines.join('\n'));
+  const gist = `critical ${score(critical).valid ? pct(score(critical).score) : 'not run'} (target 90%), rest ${score(rest).valid ? pct(score(rest).score) : 'not run'} (target 80%), ${all.length} mutants; not run yet: ${notRun.join(', ') || 'none'}.`;
+  return gist;
+}
+
+if (process.argv[1] === import.meta.filename) console.log(`mutation/summary.md: ${writeSummary()}`);
