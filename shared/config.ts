@@ -2,8 +2,8 @@
  * Typed configuration read once at cold start. A missing resource name fails fast, naming the
  * variable; only tunables have defaults.
  */
-export function requireEnv(name: string): string {
-  const value = process.env[name];
+export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
   if (value === undefined || value.trim() === '') {
     throw new Error(`Missing required environment variable ${name}`);
   }

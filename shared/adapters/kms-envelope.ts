@@ -16,6 +16,7 @@ const TAG_BYTES = 16;
 
 /** Sorted keys, so the same context always yields the same AAD bytes. */
 export function canonicalContext(context: EncryptionContext): Buffer {
+  // Stryker disable next-line EqualityOperator: an object's keys are distinct, so a and b are never equal
   const sorted = Object.fromEntries(Object.entries(context).sort(([a], [b]) => (a < b ? -1 : 1)));
   return Buffer.from(JSON.stringify(sorted), 'utf8');
 }
@@ -37,6 +38,8 @@ function mapKmsError(error: unknown): never {
   throw error;
 }
 
+const unknownFormat = () => new IntegrityError('Unknown ciphertext format');
+
 /**
  * The same sealed value as bytes, for storage: DynamoDB bills binary attributes by their raw length,
  * a quarter less than the base64url text. Layout: version (1), data key length (2, big-endian), data key,
@@ -53,7 +56,7 @@ export function packSealed(sealed: string): Uint8Array {
 function parseSealed(sealed: string): { encryptedKey: Buffer; iv: Buffer; body: Buffer } {
   const [version, encryptedKey, iv, body, ...extra] = sealed.split('.');
   if (version !== VERSION || !encryptedKey || !iv || !body || extra.length > 0) {
-    throw new IntegrityError('Unknown ciphertext format');
+    throw unknownFormat();
   }
   return {
     encryptedKey: Buffer.from(encryptedKey, 'base64url'),
@@ -64,13 +67,17 @@ function parseSealed(sealed: string): { encryptedKey: Buffer; iv: Buffer; body: 
 
 export function unpackSealed(packed: Uint8Array): string {
   const bytes = Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength);
-  if (bytes.length < 4 || bytes.readUInt8(0) !== 1) throw new IntegrityError('Unknown ciphertext format');
-  const keyLength = bytes.readUInt16BE(1);
-  const ivAt = 3 + keyLength;
-  if (bytes.length < ivAt + 1) throw new IntegrityError('Unknown ciphertext format');
-  const ivLength = bytes.readUInt8(ivAt);
-  const bodyAt = ivAt + 1 + ivLength;
-  if (bytes.length <= bodyAt) throw new IntegrityError('Unknown ciphertext format');
+  let ivAt: number;
+  let bodyAt: number;
+  try {
+    // Each read past the end throws a RangeError: a value cut short anywhere is not ours.
+    if (bytes.readUInt8(0) !== 1) throw unknownFormat();
+    ivAt = 3 + bytes.readUInt16BE(1);
+    bodyAt = ivAt + 1 + bytes.readUInt8(ivAt);
+  } catch {
+    throw unknownFormat();
+  }
+  if (bytes.length <= bodyAt) throw unknownFormat();
   return [
     VERSION,
     bytes.subarray(3, ivAt).toString('base64url'),
@@ -109,9 +116,10 @@ export function createKmsEnvelope({ client, keyId }: { client: KMSClient; keyId:
         const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
         cipher.setAAD(canonicalContext(context));
         const body = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
-        return [VERSION, Buffer.from(result.CiphertextBlob), iv, body]
-          .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
-          .join('.');
+        const parts = [Buffer.from(result.CiphertextBlob), iv, body].map((part) =>
+          part.toString('base64url'),
+        );
+        return [VERSION, ...parts].join('.');
       } finally {
         dataKey?.fill(0);
       }
@@ -137,6 +145,7 @@ export function createKmsEnvelope({ client, keyId }: { client: KMSClient; keyId:
           .catch(mapKmsError);
         dataKey = result.Plaintext;
         if (dataKey?.length !== 32) throw new IntegrityError('KMS returned no AES-256 data key');
+        // Stryker disable next-line ObjectLiteral: the tag set below is always exactly TAG_BYTES long, so the option changes nothing today; it keeps GCM from accepting a shorter tag if that ever changes
         const decipher = createDecipheriv('aes-256-gcm', dataKey, iv, { authTagLength: TAG_BYTES });
         decipher.setAAD(canonicalContext(context));
         decipher.setAuthTag(bodyBytes.subarray(bodyBytes.length - TAG_BYTES));

@@ -11,23 +11,25 @@ export function requireAdmin(actor: Actor): void {
   }
 }
 
+/** A JSON array's items as strings, or undefined when the text is not a JSON array. */
+function jsonArray(text: string): string[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return Array.isArray(parsed) ? parsed.map(String) : undefined;
+}
+
 /**
  * API Gateway's JWT authorizer hands claims over as strings; an array claim arrives as "[a b]". Accept
- * that, a JSON array, or a space/comma separated list.
+ * that, a JSON array, or a space/comma separated list. Absent, or anything else, is no role.
  */
 export function parseRoles(value: unknown): Role[] {
-  if (value === undefined || value === null) return [];
-  let items: string[];
-  if (Array.isArray(value)) {
-    items = value.map(String);
-  } else {
-    const text = String(value).trim();
-    try {
-      const parsed: unknown = JSON.parse(text);
-      items = Array.isArray(parsed) ? parsed.map(String) : [text];
-    } catch {
-      items = text.replace(/^\[|\]$/g, '').split(/[\s,]+/);
-    }
-  }
+  const text = String(value).trim();
+  const items = Array.isArray(value)
+    ? value.map(String)
+    : (jsonArray(text) ?? text.replace(/^\[|\]$/g, '').split(/[\s,]/));
   return ROLES.filter((role) => items.includes(role));
 }

@@ -14,8 +14,14 @@ type Claims = Record<string, unknown>;
  * A-Z a-z 0-9 . _ : @ -; a user id (`sub`) at most 128 printable characters, no control characters.
  */
 export const CLAIM_LIMITS = { accountId: 64, userId: 128 } as const;
-const ACCOUNT_PATTERN = new RegExp(`^[A-Za-z0-9._:@-]{1,${CLAIM_LIMITS.accountId}}$`);
-const USER_PATTERN = new RegExp(`^[^\\u0000-\\u001f\\u007f-\\u009f]{1,${CLAIM_LIMITS.userId}}$`, 'u');
+
+/** The documented shapes of an account id and a user id (see CLAIM_LIMITS). */
+function wellFormed(accountId: string, userId: string): boolean {
+  return (
+    new RegExp(`^[A-Za-z0-9._:@-]{1,${CLAIM_LIMITS.accountId}}$`).test(accountId) &&
+    new RegExp(`^[^\\u0000-\\u001f\\u007f-\\u009f]{1,${CLAIM_LIMITS.userId}}$`, 'u').test(userId)
+  );
+}
 
 function claim(claims: Claims, ...names: string[]): string | undefined {
   for (const name of names) {
@@ -32,7 +38,7 @@ export function actorFromClaims(
 ): Actor {
   const userId = claim(claims, 'sub');
   const accountId = claim(claims, 'account_id', 'custom:account_id');
-  if (!userId || !accountId || !ACCOUNT_PATTERN.test(accountId) || !USER_PATTERN.test(userId)) {
+  if (!userId || !accountId || !wellFormed(accountId, userId)) {
     throw new UnauthorizedError(
       `The token must carry sub (at most ${CLAIM_LIMITS.userId} characters) and account_id (at most ${CLAIM_LIMITS.accountId} of A-Z a-z 0-9 . _ : @ -).`,
     );
@@ -48,7 +54,6 @@ export function actorFromClaims(
 }
 
 type Verifier = { verify(token: string): Promise<Claims> };
-let verifier: Verifier | undefined;
 
 /**
  * The handlers' own check of the caller's JWT, with the authorizer's issuer and audience. API Gateway's
@@ -57,17 +62,22 @@ let verifier: Verifier | undefined;
  * once per container and cached), or from JWT_JWKS when the deployment pins them (the local runtime
  * does, for its own issuer).
  */
-function tokenVerifier(): Verifier {
-  if (verifier) return verifier;
-  const issuer = requireEnv('JWT_ISSUER');
-  const audience = requireEnv('JWT_AUDIENCE').split(',');
-  const jwksUri = process.env.JWT_JWKS_URI || undefined;
-  const created = JwtVerifier.create({ issuer, audience, ...(jwksUri ? { jwksUri } : {}) });
-  const pinned = process.env.JWT_JWKS;
-  if (pinned) created.cacheJwks(JSON.parse(pinned));
-  verifier = { verify: (token) => created.verify(token) as Promise<Claims> };
-  return verifier;
+export function createTokenVerifier(env: NodeJS.ProcessEnv = process.env): Verifier {
+  const issuer = requireEnv('JWT_ISSUER', env);
+  const audience = requireEnv('JWT_AUDIENCE', env).split(',');
+  // Unset or empty: the issuer's own `/.well-known/jwks.json` (only an absent jwksUri means that; undefined does not).
+  const jwksUri = env.JWT_JWKS_URI ? { jwksUri: env.JWT_JWKS_URI } : {};
+  const created = JwtVerifier.create({ issuer, audience, ...jwksUri });
+  if (env.JWT_JWKS) created.cacheJwks(JSON.parse(env.JWT_JWKS));
+  return { verify: (token) => created.verify(token) as Promise<Claims> };
 }
+
+/** One per container: its JWKS cache lives as long as the module does. */
+let verifier: Verifier | undefined;
+const tokenVerifier = () => {
+  verifier ??= createTokenVerifier();
+  return verifier;
+};
 
 /** The caller, from the bearer token in the Authorization header, verified here; nothing else is trusted. */
 export async function verifiedActor(

@@ -3,7 +3,12 @@ import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { type LocalIssuer, localIssuer, newLocalKey } from '../../local/dev-auth.js';
 import { UnauthorizedError } from '../../shared/domain/errors.js';
-import { actorFromClaims, parseRoles, verifiedActor } from '../../shared/http/identity.js';
+import {
+  actorFromClaims,
+  createTokenVerifier,
+  parseRoles,
+  verifiedActor,
+} from '../../shared/http/identity.js';
 
 const context = {
   requestContext: { requestId: 'r-1', http: { sourceIp: '203.0.113.9' } },
@@ -66,6 +71,44 @@ describe('identity from verified claims', () => {
       actorFromClaims({ sub: 'u'.repeat(128), account_id: 'a'.repeat(64) }, context).userId,
     ).toHaveLength(128);
   });
+
+  it('counts a user id in characters, not UTF-16 units, and allows every character outside the control ranges', () => {
+    const emoji = '\u{1F511}'.repeat(128); // 128 characters, 256 UTF-16 units
+    expect(actorFromClaims({ sub: emoji, account_id: 'acme' }, context).userId).toBe(emoji);
+    expect(actorFromClaims({ sub: 'a.b:c@d-e_f', account_id: 'A-z.0_9:x@y' }, context).accountId).toBe(
+      'A-z.0_9:x@y',
+    );
+    for (const sub of ['u\u001f', 'u\u007f', 'u\u009f']) {
+      expect(() => actorFromClaims({ sub, account_id: 'acme' }, context)).toThrow(UnauthorizedError);
+    }
+    expect(actorFromClaims({ sub: 'u\u00a0', account_id: 'acme' }, context).userId).toBe('u\u00a0');
+  });
+
+  it('takes only non-empty string claims, falling back to the next name', () => {
+    expect(
+      actorFromClaims({ sub: 'u1', account_id: '', 'custom:account_id': 'acme' }, context).accountId,
+    ).toBe('acme');
+    for (const claims of [
+      { sub: 7, account_id: 'acme' },
+      { sub: 'u1', account_id: ['acme'] },
+    ]) {
+      expect(() => actorFromClaims(claims, context)).toThrow(UnauthorizedError);
+    }
+  });
+
+  it('reads roles from roles, then custom:roles, then cognito:groups', () => {
+    const roles = (claims: Record<string, unknown>) =>
+      actorFromClaims({ sub: 'u1', account_id: 'acme', ...claims }, context).roles;
+    expect(roles({ 'custom:roles': 'admin' })).toEqual(['admin']);
+    expect(roles({ roles: 'viewer', 'custom:roles': 'admin' })).toEqual(['viewer']);
+    expect(roles({ 'custom:roles': 'viewer', 'cognito:groups': ['admin'] })).toEqual(['viewer']);
+  });
+
+  it('says what the token must carry', () => {
+    expect(() => actorFromClaims({ sub: 'u1' }, context)).toThrow(
+      'The token must carry sub (at most 128 characters) and account_id (at most 64 of A-Z a-z 0-9 . _ : @ -).',
+    );
+  });
 });
 
 describe('the handlers verify the caller themselves', () => {
@@ -91,6 +134,45 @@ describe('the handlers verify the caller themselves', () => {
     await expect(verifiedActor(withToken(token))).resolves.toMatchObject({
       accountId: 'acme',
       userId: 'alice',
+    });
+  });
+
+  it('reads only "Bearer <token>": any prefix, trailing text or other scheme is refused', async () => {
+    const token = await issuer.sign({ account: 'acme', user: 'alice', roles: ['viewer'] });
+    const withAuthorization = (authorization: string) =>
+      ({ ...withToken(undefined), headers: { authorization } }) as unknown as APIGatewayProxyEventV2;
+    await expect(verifiedActor(withAuthorization(`bearer   ${token}`))).resolves.toMatchObject({
+      userId: 'alice',
+    });
+    for (const authorization of [`Basic Bearer ${token}`, `Bearer ${token} extra`, token, `Bearer`]) {
+      await expect(verifiedActor(withAuthorization(authorization))).rejects.toBeInstanceOf(UnauthorizedError);
+    }
+    const noHeaders = { requestContext: context.requestContext } as unknown as APIGatewayProxyEventV2;
+    await expect(verifiedActor(noHeaders)).rejects.toBeInstanceOf(UnauthorizedError);
+  });
+
+  it('tells a caller with a bad token to sign in again', async () => {
+    const foreign = await other.sign({ account: 'acme', user: 'alice', roles: ['admin'] });
+    await expect(verifiedActor(withToken(foreign))).rejects.toThrow(
+      'The bearer token is not valid or has expired; sign in again.',
+    );
+  });
+
+  it("fetches the issuer's keys from JWT_JWKS_URI when set, else from the issuer's well-known JWKS", async () => {
+    // Nothing listens at either address here: the fetch error names the address the verifier used.
+    const token = await issuer.sign({ account: 'acme', user: 'alice', roles: ['viewer'] });
+    const env = { JWT_ISSUER: issuer.env.JWT_ISSUER, JWT_AUDIENCE: issuer.env.JWT_AUDIENCE };
+    const pinnedUri = 'https://127.0.0.1:9/keys.json';
+    await expect(createTokenVerifier({ ...env, JWT_JWKS_URI: pinnedUri }).verify(token)).rejects.toThrow(
+      pinnedUri,
+    );
+    await expect(createTokenVerifier(env).verify(token)).rejects.toThrow(
+      `${issuer.env.JWT_ISSUER}/.well-known/jwks.json`,
+    );
+    await expect(
+      createTokenVerifier({ ...env, JWT_JWKS: issuer.env.JWT_JWKS }).verify(token),
+    ).resolves.toMatchObject({
+      sub: 'alice',
     });
   });
 

@@ -1,7 +1,13 @@
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { crc32, generateSecret, isWellFormedSecret, secretHint } from '../../shared/domain/secret.js';
+import {
+  crc32,
+  generateSecret,
+  isWellFormedSecret,
+  secretHint,
+  toBase62,
+} from '../../shared/domain/secret.js';
 
 describe('secret format', () => {
   it('is ssk_ + 43 base62 body characters + a 6-character checksum, and validates', () => {
@@ -63,6 +69,15 @@ describe('secret format', () => {
     ]) {
       expect(isWellFormedSecret(bad)).toBe(false);
     }
+  });
+
+  it('checks the shape before the checksum: a right checksum under another prefix or alphabet is refused', () => {
+    const withChecksum = (prefix: string, body: string) =>
+      `${prefix}${body}${toBase62(BigInt(crc32(body)), 6)}`;
+    const body = generateSecret().slice(4, 47);
+    expect(isWellFormedSecret(withChecksum('ssk_', body))).toBe(true);
+    expect(isWellFormedSecret(withChecksum('xyz_', body))).toBe(false);
+    expect(isWellFormedSecret(withChecksum('ssk_', `${body.slice(0, -1)}-`))).toBe(false);
   });
 
   it('hints with the prefix and the last four characters only', () => {
