@@ -14,10 +14,13 @@ const VERSION = 'v1';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-/** Sorted keys, so the same context always yields the same AAD bytes. */
+/** Sorted keys (UTF-16 code unit order, `sort()`'s own), so the same context always yields the same AAD bytes. */
 export function canonicalContext(context: EncryptionContext): Buffer {
-  // Stryker disable next-line EqualityOperator: an object's keys are distinct, so a and b are never equal
-  const sorted = Object.fromEntries(Object.entries(context).sort(([a], [b]) => (a < b ? -1 : 1)));
+  const sorted = Object.fromEntries(
+    Object.keys(context)
+      .sort()
+      .map((key) => [key, context[key as keyof EncryptionContext]]),
+  );
   return Buffer.from(JSON.stringify(sorted), 'utf8');
 }
 

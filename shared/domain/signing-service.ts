@@ -218,7 +218,6 @@ export function createSigningService(deps: SigningDeps) {
     const now = deps.clock.now();
     const usable = Object.entries(credential.keys)
       .filter(([, entry]) => isUsable(entry, now.getTime()))
-      // Stryker disable next-line EqualityOperator: a record's key ids are distinct, so a and b are never equal
       .sort(([a], [b]) => (a < b ? 1 : -1)); // ids are time-ordered: newest first
     const newest = usable[0];
     if (!newest) {
