@@ -28,23 +28,29 @@ export type VerifyFailure =
   | 'key_expired'
   | 'unavailable';
 
-/** Said to the client that failed: how to fix its request, never anything about a secret. */
-export const FAILURE_MESSAGES: Record<VerifyFailure, string> = {
-  missing_headers: 'Send the X-AUTH-CLIENT and X-HMAC-SIGNATURE headers.',
-  unknown_client: 'X-AUTH-CLIENT does not name a known integration.',
-  malformed_signature: 'X-HMAC-SIGNATURE must be the HMAC-SHA256 as 64 lowercase hex characters.',
-  malformed_timestamp: 'X-AUTH-TIMESTAMP must be whole unix seconds: digits only, no leading zero.',
-  timestamp_required:
-    'This integration requires the timestamped form: send X-AUTH-TIMESTAMP and sign "<timestamp>\\n<METHOD>\\n<path?query>\\n<raw body>".',
-  stale_timestamp: `X-AUTH-TIMESTAMP is more than ${TIMESTAMP_TOLERANCE_SECONDS} seconds from the server's clock; sign a fresh timestamp and check the client's clock.`,
-  bad_signature:
-    'The signature matches no usable key of this integration. Sign "<timestamp>\\n<METHOD>\\n<path?query>\\n<raw body>" (or, with legacy signatures, the raw body bytes) with HMAC-SHA256 and send lowercase hex.',
-  reserved_body:
-    'In the legacy form a body must not begin with "msg_" (webhook content starts so); use the timestamped form.',
-  key_expired:
-    'The signature was made with a key that has expired (after a rotation, or at the expiry it was created with). Sign with a current key.',
-  unavailable: 'Signature verification is briefly unavailable. Retry the request.',
-};
+/**
+ * Said to the client that failed: how to fix its request, never anything about a secret. Built per call
+ * (failures only), so no module-load constant stands between a message and the tests that read it.
+ */
+export function failureMessage(reason: VerifyFailure): string {
+  const messages: Record<VerifyFailure, string> = {
+    missing_headers: 'Send the X-AUTH-CLIENT and X-HMAC-SIGNATURE headers.',
+    unknown_client: 'X-AUTH-CLIENT does not name a known integration.',
+    malformed_signature: 'X-HMAC-SIGNATURE must be the HMAC-SHA256 as 64 lowercase hex characters.',
+    malformed_timestamp: 'X-AUTH-TIMESTAMP must be whole unix seconds: digits only, no leading zero.',
+    timestamp_required:
+      'This integration requires the timestamped form: send X-AUTH-TIMESTAMP and sign "<timestamp>\\n<METHOD>\\n<path?query>\\n<raw body>".',
+    stale_timestamp: `X-AUTH-TIMESTAMP is more than ${TIMESTAMP_TOLERANCE_SECONDS} seconds from the server's clock; sign a fresh timestamp and check the client's clock.`,
+    bad_signature:
+      'The signature matches no usable key of this integration. Sign "<timestamp>\\n<METHOD>\\n<path?query>\\n<raw body>" (or, with legacy signatures, the raw body bytes) with HMAC-SHA256 and send lowercase hex.',
+    reserved_body:
+      'In the legacy form a body must not begin with "msg_" (webhook content starts so); use the timestamped form.',
+    key_expired:
+      'The signature was made with a key that has expired (after a rotation, or at the expiry it was created with). Sign with a current key.',
+    unavailable: 'Signature verification is briefly unavailable. Retry the request.',
+  };
+  return messages[reason];
+}
 
 export type VerifyResult =
   | { valid: true; accountId: string; integrationId: string; keyId: string; keyName: string }
@@ -79,6 +85,17 @@ export interface SigningDeps {
 function isUsable(entry: SigningEntry, now: number): boolean {
   if (entry.status !== 'active' && entry.status !== 'expiring') return false;
   return entry.expiresAt === undefined || Date.parse(entry.expiresAt) > now;
+}
+
+/** A credential's usable keys, newest first: key ids are time-ordered (ids.ts), so their reverse sort order. */
+function newestUsable(credential: Credential, now: number): [string, SigningEntry][] {
+  return Object.keys(credential.keys)
+    .sort()
+    .reverse()
+    .flatMap((keyId) => {
+      const entry = credential.keys[keyId];
+      return entry && isUsable(entry, now) ? [[keyId, entry] as [string, SigningEntry]] : [];
+    });
 }
 
 const fail = (reason: VerifyFailure): VerifyResult => ({
@@ -216,9 +233,7 @@ export function createSigningService(deps: SigningDeps) {
     const credential = await credentialOf(apiKey);
     if (!credential) throw new NotFoundError('integration', input.integrationId);
     const now = deps.clock.now();
-    const usable = Object.entries(credential.keys)
-      .filter(([, entry]) => isUsable(entry, now.getTime()))
-      .sort(([a], [b]) => (a < b ? 1 : -1)); // ids are time-ordered: newest first
+    const usable = newestUsable(credential, now.getTime());
     const newest = usable[0];
     if (!newest) {
       throw new ConflictError(

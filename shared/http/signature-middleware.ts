@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { DomainError, RateLimitedError } from '../domain/errors.js';
 import type { RateLimiter } from '../domain/rate-limiter.js';
 import { HEADERS } from '../domain/signature.js';
-import { FAILURE_MESSAGES, type SigningService, type VerifyResult } from '../domain/signing-service.js';
+import { failureMessage, type SigningService, type VerifyResult } from '../domain/signing-service.js';
 
 export type VerifiedClient = Extract<VerifyResult, { valid: true }>;
 export type SignedContext = Context & { client?: VerifiedClient };
@@ -58,7 +58,7 @@ export function requireSignature(
         path: requestTarget(request.event),
       });
       if (!result.valid) {
-        throw new DomainError(result.retryable ? 503 : 401, result.reason, FAILURE_MESSAGES[result.reason]);
+        throw new DomainError(result.retryable ? 503 : 401, result.reason, failureMessage(result.reason));
       }
       request.context.client = result;
     },

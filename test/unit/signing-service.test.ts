@@ -8,7 +8,7 @@ import type { EncryptionContext, Envelope } from '../../shared/domain/ports.js';
 import { fingerprint, macMatches } from '../../shared/domain/signature.js';
 import {
   createSigningService,
-  FAILURE_MESSAGES,
+  failureMessage,
   type SigningDeps,
   type VerifyFailure,
 } from '../../shared/domain/signing-service.js';
@@ -325,7 +325,7 @@ describe('what a failed verification tells the client', () => {
   };
 
   it.each(Object.entries(SAYS))('%s', (reason, phrases) => {
-    const message = FAILURE_MESSAGES[reason as VerifyFailure];
+    const message = failureMessage(reason as VerifyFailure);
     for (const phrase of phrases) expect(message).toContain(phrase);
   });
 
