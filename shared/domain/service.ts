@@ -323,10 +323,11 @@ export async function rotateKey(
   if (toKeyView(previous, at).status !== 'active') {
     throw keyNotActive();
   }
-  const overlap = input.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS;
-  const overlapEnd = new Date(at.getTime() + overlap * 1000).toISOString();
+  const overlapEnd = at.getTime() + (input.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS) * 1000;
   // A key that already expires sooner (chosen at its creation) keeps that earlier end.
-  const expiresAt = previous.expiresAt && previous.expiresAt < overlapEnd ? previous.expiresAt : overlapEnd;
+  const expiresAt = new Date(
+    previous.expiresAt ? Math.min(overlapEnd, Date.parse(previous.expiresAt)) : overlapEnd,
+  ).toISOString();
   const expiring = { ...previous, status: 'expiring' as const, expiresAt };
   const previousDueAt = nextCheck(expiring, at, settings.reminderIntervalDays);
   const name = input.name ?? `${previous.name} (rotated)`.slice(0, 100);
