@@ -1,10 +1,20 @@
-import { isDeepStrictEqual } from 'node:util';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConflictError, KeyNoLongerViewableError } from '../../shared/domain/errors.js';
-import { DEFAULT_OVERLAP_SECONDS, type Integration, type KeyRecord } from '../../shared/domain/model.js';
-import type { EncryptionContext, Envelope, KeyStore } from '../../shared/domain/ports.js';
+import { DEFAULT_OVERLAP_SECONDS, type KeyRecord } from '../../shared/domain/model.js';
 import * as service from '../../shared/domain/service.js';
-import { actor } from '../support/engines.js';
+import {
+  AT,
+  alice,
+  day,
+  deps,
+  INTEGRATION,
+  key,
+  onlyCall,
+  type RecordingStore,
+  recordingEnvelope,
+  recordingStore,
+  viewer,
+} from '../support/recording-store.js';
 
 /**
  * What the domain service asks its store to write, and what it refuses before writing: the expiry a
@@ -13,100 +23,6 @@ import { actor } from '../support/engines.js';
  * holds one integration; the same flows against DynamoDB Local and the KMS stand-in, with the store's
  * conditions and transactions, are in test/connected/store.test.ts.
  */
-const AT = new Date('2026-12-01T12:00:00.000Z');
-const clock = { now: () => AT };
-const alice = actor('acme', 'alice');
-const viewer = actor('acme', 'victor', 'viewer');
-const INTEGRATION: Integration = {
-  id: 'int_01M8STXNSD0WK015E9HDB2KRD3',
-  accountId: 'acme',
-  name: 'Backend',
-  apiKey: 'ak_AAAAAAAAAAAAAAAAAAAAAA',
-  legacySignatures: false,
-  createdAt: '2026-11-01T00:00:00.000Z',
-  createdBy: 'alice',
-};
-const day = (n: number) => new Date(AT.getTime() + n * 86_400_000).toISOString();
-
-/** Sealed = the plaintext and its context, readable; opening hands out a fresh buffer the test can inspect. */
-function recordingEnvelope() {
-  const opened: Buffer[] = [];
-  const envelope = {
-    seal: vi.fn(async (plaintext: Buffer, context: EncryptionContext) =>
-      JSON.stringify({ plaintext: plaintext.toString('utf8'), context }),
-    ),
-    open: vi.fn(async (sealed: string, context: EncryptionContext) => {
-      const parsed = JSON.parse(sealed) as { plaintext: string; context: EncryptionContext };
-      if (!isDeepStrictEqual(parsed.context, context)) throw new Error('InvalidCiphertextException');
-      const buffer = Buffer.from(parsed.plaintext, 'utf8');
-      opened.push(buffer);
-      return buffer;
-    }),
-  } satisfies Envelope;
-  return { envelope, opened };
-}
-
-function key(fields: Partial<KeyRecord> = {}): KeyRecord {
-  return {
-    id: 'key_01M8STXNSD4ZY5FGN1KN4W6R3F',
-    accountId: 'acme',
-    integrationId: INTEGRATION.id,
-    name: 'Primary',
-    origin: 'created',
-    status: 'active',
-    hint: 'ssk_…abcd',
-    createdAt: '2026-11-01T00:00:00.000Z',
-    createdBy: 'alice',
-    ...fields,
-  };
-}
-
-/** One integration and its keys; every write recorded, answered as configured. */
-function recordingStore(keys: KeyRecord[] = []) {
-  const byId = new Map(keys.map((k) => [k.id, k]));
-  const store = {
-    getIntegration: vi.fn<KeyStore['getIntegration']>(async (accountId, integrationId) =>
-      accountId === INTEGRATION.accountId && integrationId === INTEGRATION.id ? INTEGRATION : undefined,
-    ),
-    getKey: vi.fn<KeyStore['getKey']>(async (accountId, integrationId, keyId) => {
-      const found = byId.get(keyId);
-      return found?.accountId === accountId && found.integrationId === integrationId ? found : undefined;
-    }),
-    getRotationSettings: vi.fn<KeyStore['getRotationSettings']>(async () => undefined),
-    createIntegration: vi.fn<KeyStore['createIntegration']>(async () => {}),
-    addKey: vi.fn<KeyStore['addKey']>(async () => {}),
-    rotateKey: vi.fn<KeyStore['rotateKey']>(async () => {}),
-    pruneExpired: vi.fn<KeyStore['pruneExpired']>(async () => 0),
-    commitReveal: vi.fn<KeyStore['commitReveal']>(async () => ({ status: 'committed' })),
-    revokeKey: vi.fn<KeyStore['revokeKey']>(async ({ key: revoked }) => ({
-      status: 'revoked',
-      key: { ...revoked, status: 'revoked' },
-    })),
-    updateIntegration: vi.fn<KeyStore['updateIntegration']>(async ({ integration, changes }) => ({
-      ...integration,
-      ...changes,
-    })),
-    putRotationSettings: vi.fn<KeyStore['putRotationSettings']>(async () => {}),
-    reindexKeys: vi.fn<KeyStore['reindexKeys']>(async () => 0),
-  };
-  return store;
-}
-
-function deps(store: ReturnType<typeof recordingStore>, envelope: Envelope = recordingEnvelope().envelope) {
-  return {
-    store: store as unknown as KeyStore,
-    envelope,
-    clock,
-    maxUsableKeys: 10,
-    defaultRotationPeriodDays: 90,
-  };
-}
-
-/** The one call a store method got: its arguments. */
-function onlyCall<A extends unknown[]>(fn: { mock: { calls: A[] } }): A {
-  expect(fn.mock.calls).toHaveLength(1);
-  return fn.mock.calls[0] as A;
-}
 
 describe('a new key', () => {
   it('created with expiresInDays: the key, its signing entry and its audit event all carry that expiry', async () => {
@@ -291,7 +207,7 @@ describe('update integration', () => {
 });
 
 describe('rotate', () => {
-  const rotation = (store: ReturnType<typeof recordingStore>) => onlyCall(store.rotateKey)[0];
+  const rotation = (store: RecordingStore) => onlyCall(store.rotateKey)[0];
 
   it.each([
     ['expiring', key({ status: 'expiring', expiresAt: day(1) })],
