@@ -64,6 +64,10 @@ export function recordingStore(keys: KeyRecord[] = []) {
     getIntegration: vi.fn<KeyStore['getIntegration']>(async (accountId, integrationId) =>
       accountId === INTEGRATION.accountId && integrationId === INTEGRATION.id ? INTEGRATION : undefined,
     ),
+    listIntegrations: vi.fn<KeyStore['listIntegrations']>(async (accountId) => ({
+      items: accountId === INTEGRATION.accountId ? [INTEGRATION] : [],
+      nextCursor: null,
+    })),
     getKey: vi.fn<KeyStore['getKey']>(async (accountId, integrationId, keyId) => {
       const found = byId.get(keyId);
       return found?.accountId === accountId && found.integrationId === integrationId ? found : undefined;
