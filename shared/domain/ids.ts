@@ -13,14 +13,14 @@ const lastRandom = new Uint8Array(16);
 export function timeOrderedId(now: Date): string {
   let time = now.getTime();
   if (time === lastTime) {
-    for (let i = lastRandom.length - 1; i >= 0; i--) {
+    // Adds one, carrying leftwards. The headroom below keeps a carry from ever passing digit 0.
+    for (let i = lastRandom.length - 1; ; i--) {
       lastRandom[i] = ((lastRandom[i] ?? 0) + 1) % 32;
       if (lastRandom[i] !== 0) break;
     }
   } else {
     lastTime = time;
-    const random = randomBytes(16);
-    for (let i = 0; i < 16; i++) lastRandom[i] = (random[i] ?? 0) % 32;
+    lastRandom.set(randomBytes(16).map((byte) => byte % 32));
     // Leave headroom so increments within one millisecond do not wrap.
     lastRandom[0] = (lastRandom[0] ?? 0) % 16;
   }

@@ -127,7 +127,7 @@ export async function handleLeakReports(
   for (const report of reports) {
     const key = await keyOfSecret(deps, report.token);
     feedback.push({
-      token_hash: createHash('sha256').update(report.token, 'utf8').digest('hex'),
+      token_hash: createHash('sha256').update(report.token).digest('hex'),
       token_type: report.type,
       label: key ? 'true_positive' : 'false_positive',
     });

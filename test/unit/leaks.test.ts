@@ -81,6 +81,10 @@ describe('which key is this secret?', () => {
       ...(integrationId ? { integrationId } : {}),
     });
     await expect(asked).rejects.toBeInstanceOf(NotFoundError);
+    await expect(asked).rejects.toMatchObject({
+      code: 'key_not_found',
+      message: 'No key with id for this secret exists in your account.',
+    });
     expect(store.recordKeyEvent).not.toHaveBeenCalled();
   });
 
@@ -132,7 +136,7 @@ describe('a secret-scanning report', () => {
     type: 'shared_secret_key',
     ...extra,
   });
-  const hash = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+  const hash = (token: string) => createHash('sha256').update(Buffer.from(token, 'utf8')).digest('hex');
 
   it('tells GitHub, per token, its hash, type and whether it is ours; never the token', async () => {
     const store = recordingStore([leaked()]);
@@ -154,7 +158,12 @@ describe('a secret-scanning report', () => {
       'req-1',
     );
     const [{ audit }] = onlyCall(store.recordKeyEvent);
-    expect(audit).toMatchObject({ action: 'key.exposed', actor: 'secret-scanning', requestId: 'req-1' });
+    expect(audit).toMatchObject({
+      action: 'key.exposed',
+      actor: 'secret-scanning',
+      sourceIp: 'secret-scanning',
+      requestId: 'req-1',
+    });
     expect(audit.details).toStrictEqual({
       name: 'Primary',
       policy: 'revoke',
