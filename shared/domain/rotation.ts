@@ -58,22 +58,17 @@ export function reminderReason(
  */
 export function nextCheck(key: ReminderState, now: Date, intervalDays: number): string | undefined {
   if (key.status === 'revoked' || key.expiryNotifiedAt) return undefined;
-  const floor = key.remindedAt ? addDays(key.remindedAt, intervalDays) : '';
-  const later = (a: string) => (a > floor ? a : floor);
-  const candidates: string[] = [];
+  // A reminder (expiry notice, rotation due) waits for the interval since the last one; an expiry does not.
+  const floor = key.remindedAt ? Date.parse(addDays(key.remindedAt, intervalDays)) : 0;
+  const candidates: number[] = [];
   if (key.expiresAt) {
-    candidates.push(key.expiresAt);
-    const notice = later(addDays(key.expiresAt, -EXPIRY_NOTICE_DAYS));
-    if (notice < key.expiresAt) candidates.push(notice);
+    const expiry = Date.parse(key.expiresAt);
+    candidates.push(expiry, Math.max(floor, expiry - EXPIRY_NOTICE_DAYS * DAY_MS));
   }
-  if (key.status === 'active' && key.rotationDueAt) {
-    const due = later(key.rotationDueAt);
-    if (!key.expiresAt || due < key.expiresAt) candidates.push(due);
-  }
-  const next = candidates.sort()[0];
-  if (next === undefined) return undefined;
-  const at = now.toISOString();
-  return next > at ? next : at;
+  if (key.status === 'active' && key.rotationDueAt)
+    candidates.push(Math.max(floor, Date.parse(key.rotationDueAt)));
+  if (candidates.length === 0) return undefined;
+  return new Date(Math.max(now.getTime(), Math.min(...candidates))).toISOString();
 }
 
 /** The policy as the API shows it (response-schemas.ts RotationSettings): never set reads as nulls. */

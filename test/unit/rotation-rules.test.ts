@@ -93,6 +93,54 @@ describe('which keys the reminder names', () => {
   });
 });
 
+describe('when the job next looks at a key', () => {
+  it.each([
+    ['revoked', { status: 'revoked', rotationDueAt: days(10) }, undefined],
+    [
+      'expired and reported',
+      { status: 'expiring', expiresAt: days(-1), expiryNotifiedAt: days(-1) },
+      undefined,
+    ],
+    ['active, with nothing dated', { status: 'active' }, undefined],
+    ['active, due in 10 days', { status: 'active', rotationDueAt: days(10) }, days(10)],
+    ['active, overdue: now, not in the past', { status: 'active', rotationDueAt: days(-5) }, days(0)],
+    ['expiring in 30 days: its notice, 7 days before', { status: 'expiring', expiresAt: days(30) }, days(23)],
+    ['expiring in 3 days: the notice is due now', { status: 'expiring', expiresAt: days(3) }, days(0)],
+    [
+      'active, due before its expiry notice',
+      { status: 'active', rotationDueAt: days(5), expiresAt: days(40) },
+      days(5),
+    ],
+    [
+      'active, its expiry notice before its due date',
+      { status: 'active', rotationDueAt: days(50), expiresAt: days(40) },
+      days(33),
+    ],
+    [
+      'expiring: its old rotation due date no longer counts',
+      { status: 'expiring', rotationDueAt: days(1), expiresAt: days(30) },
+      days(23),
+    ],
+    [
+      'reminded yesterday, overdue: after the 3-day interval',
+      { status: 'active', rotationDueAt: days(-5), remindedAt: days(-1) },
+      days(2),
+    ],
+    [
+      'reminded yesterday, notice due: after the interval, but the expiry itself is not held back',
+      { status: 'expiring', expiresAt: days(1), remindedAt: days(-1) },
+      days(1),
+    ],
+    [
+      'reminded yesterday, due later than the interval: the due date',
+      { status: 'active', rotationDueAt: days(10), remindedAt: days(-1) },
+      days(10),
+    ],
+  ] as [string, ReminderState, string | undefined][])('%s', (_, key, expected) => {
+    expect(nextCheck(key, NOW, 3)).toBe(expected);
+  });
+});
+
 describe('the notice', () => {
   it('names each key by integration and key name with its hint and route, and carries nothing else of it', () => {
     const key: DueKey = {
