@@ -91,4 +91,40 @@ describe('signing key cache', () => {
       ),
     ).resolves.toBe('ok');
   });
+
+  it('an entry serves until the millisecond before its TTL ends, and is loaded again at that instant', async () => {
+    const clock = clockAt(0);
+    const cache = new SigningKeyCache(clock, 1_000, 10);
+    let loads = 0;
+    const load = async () => {
+      loads++;
+      return Buffer.from(`key-${loads}`);
+    };
+    await cache.use('k', load, () => undefined);
+    clock.t = 999;
+    expect(await cache.use('k', load, (key) => key.toString())).toBe('key-1');
+    clock.t = 1_000;
+    expect(await cache.use('k', load, (key) => key.toString())).toBe('key-2');
+  });
+
+  it('a key evicted again while it loads (one slot, two keys in turn) is still used, from a private copy at worst', async () => {
+    const clock = clockAt(0);
+    const cache = new SigningKeyCache(clock, 60_000, 1);
+    const loads: string[] = [];
+    const loader = (id: string) => async () => {
+      loads.push(id);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      return Buffer.from(id);
+    };
+    const seen = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => {
+        const id = i % 2 === 0 ? 'a' : 'b';
+        return cache.use(id, loader(id), (key) => key.toString());
+      }),
+    );
+    expect(seen).toEqual(['a', 'b', 'a', 'b', 'a', 'b']);
+    expect(cache.size).toBe(1);
+    // Bounded work: each use loads at most its three attempts and one private copy.
+    expect(loads.length).toBeLessThanOrEqual(6 * 4);
+  });
 });
