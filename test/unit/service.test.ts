@@ -64,6 +64,15 @@ describe('a new key', () => {
     ]);
     expect(firstKey.key.displayCiphertext).toEqual(expect.any(String));
   });
+
+  it("a new integration's audit event names it and its signature policy (replay protection by default)", async () => {
+    const store = recordingStore();
+    await service.createIntegration(deps(store), alice, { name: 'Backend' });
+    const [{ integration, audit }] = onlyCall(store.createIntegration);
+    expect(integration.legacySignatures).toBe(false);
+    expect(audit).toMatchObject({ action: 'integration.created', integrationId: integration.id });
+    expect(audit.details).toStrictEqual({ name: 'Backend', legacySignatures: false });
+  });
 });
 
 describe('the key cap', () => {
