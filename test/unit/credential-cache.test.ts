@@ -87,11 +87,30 @@ describe('the credential cache', () => {
     expect(failing).toHaveBeenCalledTimes(1);
   });
 
-  it('0 disables it: every request reads', async () => {
+  it('0 disables it: every request reads, concurrent ones too', async () => {
     const h = harness(0);
     await h.get('a');
     await h.get('a');
     expect(h.loads).toEqual(['a', 'a']);
+    await Promise.all([h.get('a'), h.get('a')]);
+    expect(h.loads).toHaveLength(4);
+  });
+
+  it('a read begun before an invalidation, ending late, does not unshare the read begun after it', async () => {
+    const h = harness();
+    const before = deferred();
+    const after = deferred();
+    const load = vi.fn(() => after.promise);
+    const old = h.cache.get('a', () => before.promise);
+    h.cache.invalidate('a');
+    const fresh = h.cache.get('a', load);
+    before.resolve(credential('a'));
+    await old;
+    // The read after the change is still the one in flight: a third request joins it.
+    const joined = h.cache.get('a', load);
+    after.resolve(credential('a'));
+    await Promise.all([fresh, joined]);
+    expect(load).toHaveBeenCalledTimes(1);
   });
 
   it('invalidate drops the record; a read begun before it answers its caller but is not kept', async () => {

@@ -21,45 +21,67 @@ import {
  */
 describe('domain errors', () => {
   it.each([
-    [new ValidationError('name: required', { field: 'name' }), 400, 'invalid_request', 'name: required'],
-    [new UnauthorizedError(), 401, 'unauthorized', 'A valid bearer token is required.'],
-    [new UnauthorizedError('The token has expired.'), 401, 'unauthorized', 'The token has expired.'],
-    [new ForbiddenError(), 403, 'forbidden', 'Your role does not allow this action; ask an account admin.'],
-    [new NotFoundError('key', 'key_1'), 404, 'key_not_found', 'No key with id key_1 exists in your account.'],
     [
-      new NotFoundError('integration', 'int_1'),
+      () => new ValidationError('name: required', { field: 'name' }),
+      400,
+      'invalid_request',
+      'name: required',
+    ],
+    [() => new UnauthorizedError(), 401, 'unauthorized', 'A valid bearer token is required.'],
+    [() => new UnauthorizedError('The token has expired.'), 401, 'unauthorized', 'The token has expired.'],
+    [
+      () => new ForbiddenError(),
+      403,
+      'forbidden',
+      'Your role does not allow this action; ask an account admin.',
+    ],
+    [
+      () => new NotFoundError('key', 'key_1'),
+      404,
+      'key_not_found',
+      'No key with id key_1 exists in your account.',
+    ],
+    [
+      () => new NotFoundError('integration', 'int_1'),
       404,
       'integration_not_found',
       'No integration with id int_1 exists in your account.',
     ],
     [
-      new KeyNoLongerViewableError({ reason: 'created' }),
+      () => new KeyNoLongerViewableError({ reason: 'created' }),
       410,
       'key_no_longer_viewable',
       'Key no longer viewable',
     ],
-    [new ConflictError('busy', 'Try later.'), 409, 'busy', 'Try later.'],
-    [new RateLimitedError(3), 429, 'rate_limited', 'Too many requests; retry in 3 s.'],
-    [new RateLimitedError(1, 'Too many lookups'), 429, 'rate_limited', 'Too many lookups; retry in 1 s.'],
+    [() => new ConflictError('busy', 'Try later.'), 409, 'busy', 'Try later.'],
+    [() => new RateLimitedError(3), 429, 'rate_limited', 'Too many requests; retry in 3 s.'],
     [
-      tooManyKeys(10),
+      () => new RateLimitedError(1, 'Too many lookups'),
+      429,
+      'rate_limited',
+      'Too many lookups; retry in 1 s.',
+    ],
+    [
+      () => tooManyKeys(10),
       409,
       'too_many_keys',
       'This integration already has 10 usable keys; revoke one before adding another.',
     ],
     [
-      keyNotActive(),
+      () => keyNotActive(),
       409,
       'key_not_active',
       'Only an active key can be rotated; this one is expiring or revoked.',
     ],
     [
-      new RetryableError(),
+      () => new RetryableError(),
       503,
       'temporarily_unavailable',
       'The service is briefly unavailable; nothing was changed. Retry the request.',
     ],
-  ])('%s: %i %s', (error, statusCode, code, message) => {
+  ])('%#: %i %s', (make, statusCode, code, message) => {
+    // Made inside the test, so mutation testing's per-test coverage sees the constructor run here.
+    const error = make();
     expect(error).toBeInstanceOf(DomainError);
     expect(error).toMatchObject({ statusCode, code, message, name: error.constructor.name });
   });

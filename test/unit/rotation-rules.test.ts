@@ -243,6 +243,35 @@ describe('publishing lifecycle events from the stream', () => {
     expect(sent).toEqual([['a', 'b'], ['b']]);
   });
 
+  it('tries a change that is never accepted exactly `attempts` times, then gives up on it and what follows', async () => {
+    let calls = 0;
+    const publisher: EventPublisher = {
+      async publish() {
+        calls++;
+        throw new Error('EventBridge unavailable');
+      },
+    };
+    const changes = [
+      { id: 'x', events: [event('a')] },
+      { id: 'y', events: [event('b')] },
+    ];
+    expect(await publishChanges(changes, publisher, 2)).toEqual(['x', 'y']);
+    expect(calls).toBe(2);
+  });
+
+  it('an action without a detail-type of its own is published as "Shared Secret Key <action>"', async () => {
+    const published: string[] = [];
+    const publisher: EventPublisher = {
+      async publish(events) {
+        published.push(...events.map((e) => e.detailType));
+        return [];
+      },
+    };
+    const unknown = { ...event('u'), action: 'key.archived' } as unknown as AuditEvent;
+    await publishChanges([{ id: 'z', events: [unknown] }], publisher);
+    expect(published).toEqual(['Shared Secret Key key.archived']);
+  });
+
   it('the detail-type names the action', async () => {
     const types: string[] = [];
     await publishChanges([{ id: 's', events: [event('a')] }], {
