@@ -93,11 +93,8 @@ type Handler = (
 const handlers = new Map<string, Handler>();
 
 async function run(name: string, event: unknown) {
-  let handler = handlers.get(name);
-  if (!handler) {
-    handler = ((await import(`../../functions/${name}.ts`)) as { handler: Handler }).handler;
-    handlers.set(name, handler);
-  }
+  const handler = handlers.get(name);
+  if (!handler) throw new Error(`${name} is not in the route table's functions, routes or jobs`);
   current = name;
   try {
     return await handler(event, { awsRequestId: randomUUID(), functionName: name });
