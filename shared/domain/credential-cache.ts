@@ -14,8 +14,13 @@ type Load = () => Promise<Credential | undefined>;
 export class CredentialCache {
   private readonly entries = new Map<string, { value: Credential | undefined; readAt: number }>();
   private readonly loading = new Map<string, Promise<Credential | undefined>>();
-  /** Bumped by invalidate: a read that began before it must not be kept. */
-  private readonly generations = new Map<string, number>();
+  /**
+   * Replaced by every invalidate: a read that began before any change made here is answered but not kept.
+   * One token, not a counter per record, so it needs no memory bound (a per-record table that is cleared
+   * when full would forget the change a late read must not outlive); the price is that a change to one
+   * record also leaves a read of another in flight uncached, and changes are rare beside reads.
+   */
+  private epoch: object = {};
 
   constructor(
     private readonly clock: Clock,
@@ -31,10 +36,10 @@ export class CredentialCache {
     const pending = this.loading.get(apiKey);
     if (pending) return pending;
     const readAt = this.clock.now().getTime();
-    const generation = this.generations.get(apiKey) ?? 0;
+    const epochAtRead = this.epoch;
     const read = load()
       .then((value) => {
-        if ((this.generations.get(apiKey) ?? 0) === generation) this.keep(apiKey, value, readAt);
+        if (this.epoch === epochAtRead) this.keep(apiKey, value, readAt);
         return value;
       })
       .finally(() => {
@@ -47,9 +52,7 @@ export class CredentialCache {
   invalidate(apiKey: string): void {
     this.entries.delete(apiKey);
     this.loading.delete(apiKey);
-    // Stryker disable next-line ArithmeticOperator: generations are only compared for equality, and counting down changes them just as well
-    this.generations.set(apiKey, (this.generations.get(apiKey) ?? 0) + 1);
-    if (this.generations.size > this.maxEntries) this.generations.clear();
+    this.epoch = {};
   }
 
   private keep(apiKey: string, value: Credential | undefined, readAt: number) {

@@ -134,6 +134,19 @@ describe('the credential cache', () => {
     expect(h.loads).toEqual(['a', 'a', 'b']);
   });
 
+  it('a read begun before an invalidation is not kept however many other records change meanwhile', async () => {
+    const h = harness(1000, 2);
+    const before = deferred();
+    const old = h.cache.get('a', () => before.promise);
+    // More changes than the cache holds records: whatever it remembers of them stays bounded, and the
+    // read of 'a' begun before its change is still known to be stale.
+    for (const apiKey of ['a', 'b', 'c', 'd']) h.cache.invalidate(apiKey);
+    before.resolve({ ...credential('a'), legacySignatures: true });
+    await expect(old).resolves.toMatchObject({ legacySignatures: true });
+    await expect(h.get('a')).resolves.toMatchObject({ legacySignatures: false });
+    expect(h.loads).toEqual(['a']);
+  });
+
   it('holds at most maxEntries records, forgetting the oldest', async () => {
     const h = harness(1000, 2);
     await h.get('a');

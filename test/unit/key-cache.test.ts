@@ -127,4 +127,27 @@ describe('signing key cache', () => {
     // Bounded work: each use loads at most its three attempts and one private copy.
     expect(loads.length).toBeLessThanOrEqual(6 * 4);
   });
+
+  it('a key that is stale again each time it is stored is loaded three times into the cache, then once as a private copy', async () => {
+    // Every reading of the clock is a TTL later than the last: each stored entry has expired by the
+    // time it is looked up, the worst case of eviction pressure.
+    let t = 0;
+    const clock = { now: () => new Date((t += 2_000)) };
+    const cache = new SigningKeyCache(clock, 1_000, 10);
+    const copies: Buffer[] = [];
+    const load = async () => {
+      const key = Buffer.from(`key-${copies.length + 1}`);
+      copies.push(key);
+      return key;
+    };
+    expect(await cache.use('k', load, (key) => key.toString())).toBe('key-4');
+    expect(copies).toHaveLength(4);
+    const zeroed = () => copies.map((key) => key.every((byte) => byte === 0));
+    // The first two were zeroed as they expired, the private copy after use; the third is still held,
+    // and zeroed when next looked up.
+    expect(zeroed()).toEqual([true, true, false, true]);
+    expect(cache.size).toBe(1);
+    await cache.use('k', load, () => undefined);
+    expect(zeroed()[2]).toBe(true);
+  });
 });
