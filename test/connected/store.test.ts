@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TableKeys } from '../../shared/adapters/dynamodb/table.js';
 import { unpackSealed } from '../../shared/adapters/kms-envelope.js';
@@ -145,6 +145,46 @@ describe('reveal (conditional transaction against DynamoDB Local)', () => {
       purpose: 'signing',
     });
     expect(signing.toString()).toBe(secret);
+  });
+
+  it('the commit itself refuses a revoked key, even one whose display copy was left behind', async () => {
+    const { integration, key } = await service.createIntegration(engines.deps, alice, {
+      name: 'Revoked copy',
+    });
+    const stored = await engines.store.getKey('acme', integration.id, key.id);
+    if (!stored) throw new Error('key missing');
+    // Not a state the service writes (revoke drops the display copy in the same write): the condition
+    // on the status is the second lock, proved here on its own.
+    await engines.client.send(
+      new UpdateCommand({
+        TableName: engines.tableName,
+        Key: { pk: TableKeys.account('acme'), sk: TableKeys.key(integration.id, key.id) },
+        UpdateExpression: 'SET #status = :revoked',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':revoked': 'revoked' },
+      }),
+    );
+    const outcome = await engines.store.commitReveal({
+      key: stored,
+      revealId: '33333333-3333-4333-8333-333333333333',
+      viewedBy: 'alice',
+      viewedAt: new Date().toISOString(),
+      audit: {
+        id: 'evt_revoked_copy',
+        accountId: 'acme',
+        integrationId: integration.id,
+        keyId: key.id,
+        action: 'key.revealed',
+        actor: 'alice',
+        at: new Date().toISOString(),
+        requestId: 'r',
+        sourceIp: 'ip',
+      },
+    });
+    expect(outcome).toMatchObject({ status: 'not-viewable', key: { status: 'revoked' } });
+    const after = await rawKey('acme', integration.id, key.id);
+    expect(after?.displayCiphertext).toBeDefined();
+    expect(after?.viewedBy).toBeUndefined();
   });
 
   it('exactly one of 50 concurrent reveals commits', async () => {

@@ -1,7 +1,7 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoClient } from '../../shared/adapters/clients.js';
-import { createDynamoStore } from '../../shared/adapters/dynamodb/store.js';
+import { createDynamoStore, revealRetryWaitMs } from '../../shared/adapters/dynamodb/store.js';
 import { packSealed } from '../../shared/adapters/kms-envelope.js';
 import { OutcomeUnknownError, RetryableError } from '../../shared/domain/errors.js';
 import type { KeyRecord } from '../../shared/domain/model.js';
@@ -61,6 +61,69 @@ describe('reveal commit against a write conflict', () => {
     peer.answer((call) => (call.operation === 'GetItem' ? { body: stillViewable } : conflict));
     await expect(store().commitReveal(input)).rejects.toBeInstanceOf(RetryableError);
     expect(peer.calls.filter((call) => call.operation === 'UpdateItem')).toHaveLength(4);
+  });
+});
+
+describe('reveal commit against a write conflict, when it cannot go on', () => {
+  const operations = () => peer.calls.map((call) => call.operation);
+
+  it('a key found revoked on the read-back is not viewable, even with a display copy left', async () => {
+    const { displayCiphertext: _, ...revealed } = stillViewable.Item;
+    const revoked = {
+      Item: {
+        ...revealed,
+        ...marshall({ status: 'revoked' }),
+        displayCiphertext: stillViewable.Item.displayCiphertext,
+      },
+    };
+    peer.answer((call) => (call.operation === 'GetItem' ? { body: revoked } : conflict));
+    await expect(store().commitReveal(input)).resolves.toMatchObject({
+      status: 'not-viewable',
+      key: { status: 'revoked' },
+    });
+    expect(operations()).toEqual(['UpdateItem', 'GetItem']);
+  });
+
+  it('a refused commit whose read-back fails answers "retry" (nothing changed), not "outcome unknown"', async () => {
+    peer.answer((call) =>
+      call.operation === 'GetItem'
+        ? { status: 400, body: awsError('AccessDeniedException', 'not allowed') }
+        : conflict,
+    );
+    const failure = await store()
+      .commitReveal(input)
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(RetryableError);
+    expect(failure).not.toBeInstanceOf(OutcomeUnknownError);
+    expect(operations()).toEqual(['UpdateItem', 'GetItem']);
+  });
+
+  it('an error that is neither a condition nor transient is thrown as it is, with no read-back', async () => {
+    peer.answer(() => ({ status: 400, body: awsError('ValidationException', 'bad expression') }));
+    const failure = await store()
+      .commitReveal(input)
+      .catch((error: unknown) => error);
+    expect(failure).not.toBeInstanceOf(RetryableError);
+    expect(failure).toMatchObject({ name: 'ValidationException' });
+    expect(operations()).toEqual(['UpdateItem']);
+  });
+
+  it('with less time left than the wait before a retry, answers "retry" after one read-back', async () => {
+    peer.answer((call) => (call.operation === 'GetItem' ? { body: stillViewable } : conflict));
+    // A few milliseconds before the read-back reserve: less than the shortest wait (10 ms).
+    const nearlyOut = deadlineFor(1_000 + 600 + 5);
+    await expect(withDeadline(nearlyOut, () => store().commitReveal(input))).rejects.toBeInstanceOf(
+      RetryableError,
+    );
+    expect(operations().filter((operation) => operation === 'GetItem')).toEqual(['GetItem']);
+    expect(operations().filter((operation) => operation === 'UpdateItem').length).toBeLessThanOrEqual(1);
+  });
+
+  it('waits 10 ms plus a jitter of up to 40 ms per attempt so far', () => {
+    expect(revealRetryWaitMs(0, 0)).toBe(10);
+    expect(revealRetryWaitMs(0, 0.5)).toBe(30);
+    expect(revealRetryWaitMs(2, 0.5)).toBe(70);
+    expect(revealRetryWaitMs(3, 0.25)).toBe(50);
   });
 });
 

