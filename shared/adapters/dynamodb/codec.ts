@@ -88,6 +88,14 @@ export const dueIndex = (dueAt: string | undefined): Item =>
     ? {}
     : { [TABLE.gsi2.partitionKey]: TableKeys.due(dayOf(dueAt)), [TABLE.gsi2.sortKey]: dueAt };
 
+/** An update expression from its SET and REMOVE clauses, leaving out an empty one. */
+export function updateExpression(set: readonly string[], remove: readonly string[] = []): string {
+  const clauses: string[] = [];
+  if (set.length > 0) clauses.push(`SET ${set.join(', ')}`);
+  if (remove.length > 0) clauses.push(`REMOVE ${remove.join(', ')}`);
+  return clauses.join(' ');
+}
+
 /**
  * The same inside an update expression: SET clauses and values for a new `dueAt`, or the REMOVE
  * clause that takes the key out of the index.

@@ -10,7 +10,7 @@ import type { DueKey, ReminderStore } from '../../domain/reminders.js';
 import type { RotationSettings } from '../../domain/rotation.js';
 import { tableCalls } from './calls.js';
 import { chainedUpdates } from './chain.js';
-import { dueUpdate, type Item, strip } from './codec.js';
+import { dueUpdate, type Item, strip, updateExpression } from './codec.js';
 import { GSI2, TABLE, TableKeys } from './table.js';
 
 /** BatchGetItem takes at most 100 keys a call. */
@@ -70,10 +70,6 @@ export function createReminderStore({
       condition: 'dueAt = :seen',
     };
   }
-  const expression = (set: string[], remove: string[]) =>
-    [set.length ? `SET ${set.join(', ')}` : '', remove.length ? `REMOVE ${remove.join(', ')}` : '']
-      .filter(Boolean)
-      .join(' ');
 
   return {
     async dueKeys(day, until) {
@@ -128,7 +124,7 @@ export function createReminderStore({
         conditions.push('attribute_not_exists(expiryNotifiedAt)');
       }
       return chained.append(keyAddress(key), audit, (chain) => ({
-        update: expression([mark, chain.set, ...place.set], place.remove),
+        update: updateExpression([mark, chain.set, ...place.set], place.remove),
         condition: conditions.join(' AND '),
         names: { '#status': 'status' },
         values: {
@@ -146,7 +142,7 @@ export function createReminderStore({
         new UpdateCommand({
           TableName: tableName,
           Key: keyAddress(key),
-          UpdateExpression: expression(place.set, place.remove),
+          UpdateExpression: updateExpression(place.set, place.remove),
           ConditionExpression: place.condition,
           ExpressionAttributeValues: place.values,
         }),

@@ -12,6 +12,7 @@ import { keyNotActive, OutcomeUnknownError, RetryableError, tooManyKeys } from '
 import { ID_PATTERNS } from '../../domain/ids.js';
 import type { LeakSettings } from '../../domain/leaks.js';
 import type { AuditEvent, Credential, Integration, KeyRecord, Page } from '../../domain/model.js';
+import { newestFirst } from '../../domain/order.js';
 import type { FoundKey, KeyStore, RevealOutcome, RevokeOutcome } from '../../domain/ports.js';
 import type { RotationSettings } from '../../domain/rotation.js';
 import { remainingMs } from '../../runtime/deadline.js';
@@ -29,6 +30,7 @@ import {
   keyOf,
   storedEntry,
   strip,
+  updateExpression,
   withHead,
 } from './codec.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -117,6 +119,9 @@ export function createDynamoStore({
     }
     throw new RetryableError();
   }
+  /** A condition that an attribute is as it was read: the same value, or still absent. */
+  const unchanged = (attribute: string, placeholder: string, seen: string | undefined) =>
+    seen === undefined ? `attribute_not_exists(${attribute})` : `${attribute} = ${placeholder}`;
   const credentialAddress = (apiKey: string) => ({
     pk: TableKeys.credential(apiKey),
     sk: TableKeys.credentialSort,
@@ -167,12 +172,7 @@ export function createDynamoStore({
   };
 
   /** Every item of one partition whose sort key starts with `prefix`, across pages. */
-  async function queryPrefix(
-    pk: string,
-    prefix: string,
-    projection?: Projection,
-    consistent = false,
-  ): Promise<Item[]> {
+  async function queryPrefix(pk: string, prefix: string, projection?: Projection): Promise<Item[]> {
     const items: Item[] = [];
     let start: Item | undefined;
     do {
@@ -182,7 +182,6 @@ export function createDynamoStore({
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
           ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
           ExclusiveStartKey: start,
-          ...(consistent ? { ConsistentRead: true } : {}),
           ...projection,
         }),
       );
@@ -369,7 +368,10 @@ export function createDynamoStore({
                     Update: {
                       TableName: tableName,
                       Key: keyAddress(key),
-                      UpdateExpression: `SET #status = :revoked, revokedAt = :revokedAt, revokedBy = :revokedBy, ${chain.set} REMOVE displayCiphertext, ${dueUpdate(undefined).remove.join(', ')}`,
+                      UpdateExpression: updateExpression(
+                        ['#status = :revoked', 'revokedAt = :revokedAt', 'revokedBy = :revokedBy', chain.set],
+                        ['displayCiphertext', ...dueUpdate(undefined).remove],
+                      ),
                       ConditionExpression: `attribute_exists(pk) AND #status <> :revoked AND ${chain.condition}`,
                       ExpressionAttributeNames: { '#status': 'status', ...chain.names },
                       ExpressionAttributeValues: {
@@ -390,15 +392,14 @@ export function createDynamoStore({
               }),
             );
           } catch (error) {
-            if (isConditionFailure(error, 0)) {
-              const current = conditionItem(error, 0);
-              scrub(error);
-              if (current?.status === 'revoked') {
-                return { done: { status: 'already-revoked', key: keyOf(current) } };
-              }
-              // Still revocable: another write added an event to the key since it was read.
-              if (current) return { moved: current };
+            // Only a failed condition returns the item (ReturnValuesOnConditionCheckFailure).
+            const current = conditionItem(error, 0);
+            scrub(error);
+            if (current?.status === 'revoked') {
+              return { done: { status: 'already-revoked', key: keyOf(current) } };
             }
+            // Still revocable: another write added an event to the key since it was read.
+            if (current) return { moved: current };
             throw failure(error);
           }
           const { displayCiphertext: _, dueAt: _due, ...rest } = key;
@@ -423,10 +424,11 @@ export function createDynamoStore({
         // The sort key too: a key item's events take their keyId from it (codec.ts storedEvent).
         queryPrefix(TableKeys.account(accountId), TableKeys.keyPrefix(integrationId), EVENTS),
       ]);
-      const events = [integration.Item, ...keys]
-        .flatMap((item) => eventsOf(item, accountId, integrationId))
-        .filter((event) => before === undefined || event.id < before)
-        .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+      const events = newestFirst(
+        [integration.Item, ...keys]
+          .flatMap((item) => eventsOf(item, accountId, integrationId))
+          .filter((event) => before === undefined || event.id < before),
+      );
       const items = events.slice(0, limit);
       const last = items.at(-1);
       return { items, nextCursor: events.length > limit && last ? encodeCursor(last.id) : null };
@@ -447,10 +449,10 @@ export function createDynamoStore({
                     Update: {
                       TableName: tableName,
                       Key: keyAddress(previous),
-                      UpdateExpression: [
-                        `SET ${['#status = :expiring', 'expiresAt = :expiresAt', chain.set, ...due.set].join(', ')}`,
-                        ...(due.remove.length ? [`REMOVE ${due.remove.join(', ')}`] : []),
-                      ].join(' '),
+                      UpdateExpression: updateExpression(
+                        ['#status = :expiring', 'expiresAt = :expiresAt', chain.set, ...due.set],
+                        due.remove,
+                      ),
                       ConditionExpression: `#status = :active AND ${chain.condition}`,
                       ExpressionAttributeNames: { '#status': 'status', ...chain.names },
                       ExpressionAttributeValues: {
@@ -671,19 +673,19 @@ export function createDynamoStore({
           new UpdateCommand({
             TableName: tableName,
             Key: keyAddress(key),
-            UpdateExpression: [
-              set.length ? `SET ${set.join(', ')}` : '',
-              remove.length ? `REMOVE ${remove.join(', ')}` : '',
-            ].join(' '),
-            ConditionExpression:
-              '#status = :status AND (attribute_not_exists(dueAt) OR dueAt = :seen) AND (attribute_not_exists(remindedAt) OR remindedAt = :reminded)',
+            UpdateExpression: updateExpression(set, remove),
+            ConditionExpression: [
+              '#status = :status',
+              unchanged('dueAt', ':seen', key.dueAt),
+              unchanged('remindedAt', ':reminded', key.remindedAt),
+            ].join(' AND '),
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: {
               ...due.values,
               ...(next.rotationDueAt ? { ':rotationDueAt': next.rotationDueAt } : {}),
               ':status': key.status,
-              ':seen': key.dueAt ?? '',
-              ':reminded': key.remindedAt ?? '',
+              ...(key.dueAt === undefined ? {} : { ':seen': key.dueAt }),
+              ...(key.remindedAt === undefined ? {} : { ':reminded': key.remindedAt }),
             },
           }),
         );

@@ -1,0 +1,204 @@
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoClient } from '../../shared/adapters/clients.js';
+import { createDynamoStore } from '../../shared/adapters/dynamodb/store.js';
+import { packSealed } from '../../shared/adapters/kms-envelope.js';
+import { RetryableError } from '../../shared/domain/errors.js';
+import type { AuditEvent } from '../../shared/domain/model.js';
+import { awsError, type FakeCall, startFakeAws } from '../support/fake-aws.js';
+import { sampleKey } from '../support/fixtures.js';
+
+/**
+ * What the DynamoDB store asks for, and what it makes of answers DynamoDB Local cannot be made to give
+ * on cue: a first settings write that keeps losing its race, pages that come in parts, a credential
+ * whose entries expire at the very instant, a conditional write that loses to a concurrent change.
+ * DynamoDB's own behaviour is proven against DynamoDB Local (test/connected).
+ */
+let peer: Awaited<ReturnType<typeof startFakeAws>>;
+beforeAll(async () => {
+  peer = await startFakeAws();
+});
+afterAll(() => peer.close());
+
+const store = () =>
+  createDynamoStore({
+    client: createDynamoClient({
+      region: 'us-east-1',
+      endpoint: peer.endpoint,
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      maxAttempts: 1,
+    }),
+    tableName: 't',
+  });
+const operations = () => peer.calls.map((call) => call.operation);
+const conditionFailed = { status: 400, body: awsError('ConditionalCheckFailedException', 'failed') };
+const audit: AuditEvent = {
+  id: 'evt_01M8STXNSD4ZY5FGN1KN4W6R3G',
+  accountId: 'acme',
+  action: 'settings.rotation_updated',
+  actor: 'alice',
+  at: '2026-12-01T00:00:01.000Z',
+  requestId: 'r',
+  sourceIp: '198.51.100.1',
+};
+
+describe('account settings', () => {
+  it('a first write that loses its race both ways three times answers "retry"', async () => {
+    // No item to update, yet one already there when it is created: a concurrent first write, each time.
+    peer.answer((call) => (call.operation === 'GetItem' ? { body: {} } : conditionFailed));
+    await expect(
+      store().putRotationSettings({
+        accountId: 'acme',
+        settings: {
+          rotationPeriodDays: 30,
+          reminderIntervalDays: 7,
+          updatedAt: audit.at,
+          updatedBy: 'alice',
+        },
+        audit,
+      }),
+    ).rejects.toBeInstanceOf(RetryableError);
+    expect(operations()).toEqual(
+      Array.from({ length: 3 }, () => ['GetItem', 'UpdateItem', 'PutItem']).flat(),
+    );
+  });
+
+  it('a first write that loses its race once is made as an update of the item the winner created', async () => {
+    let puts = 0;
+    peer.answer((call) => {
+      if (call.operation === 'GetItem') return { body: {} };
+      if (call.operation === 'PutItem') return puts++ === 0 ? conditionFailed : { body: {} };
+      return operations().filter((operation) => operation === 'UpdateItem').length === 1
+        ? conditionFailed
+        : { body: {} };
+    });
+    await store().putLeakPolicy({
+      accountId: 'acme',
+      settings: { policy: 'revoke', updatedAt: audit.at, updatedBy: 'alice' },
+      audit,
+    });
+    expect(operations()).toEqual(['GetItem', 'UpdateItem', 'PutItem', 'GetItem', 'UpdateItem']);
+  });
+});
+
+describe('reads', () => {
+  const keyItem = (id: string) => ({
+    ...marshall({ ...sampleKey, id, pk: 'ACCOUNT#acme', sk: `KEY#${id}` }),
+  });
+
+  it('a list follows every page DynamoDB returns', async () => {
+    peer.answer((call) =>
+      call.input.ExclusiveStartKey === undefined
+        ? { body: { Items: [keyItem('key_a')], LastEvaluatedKey: { pk: { S: 'p' }, sk: { S: 's' } } } }
+        : { body: { Items: [keyItem('key_b')] } },
+    );
+    const keys = await store().listKeys('acme', sampleKey.integrationId);
+    expect(keys.map((key) => key.id)).toEqual(['key_a', 'key_b']);
+    expect(peer.calls[1]?.input.ExclusiveStartKey).toEqual({ pk: { S: 'p' }, sk: { S: 's' } });
+  });
+
+  it('credentials and keys are read strongly consistent: a change just made is seen', async () => {
+    peer.answer(() => ({ body: {} }));
+    await store().getCredential('ak_x');
+    await store().getKey('acme', sampleKey.integrationId, sampleKey.id);
+    expect(peer.calls.map((call: FakeCall) => call.input.ConsistentRead)).toEqual([true, true]);
+  });
+});
+
+describe('dropping expired signing entries', () => {
+  const now = '2026-12-01T12:00:00.000Z';
+  const signing = {
+    B: Buffer.from(packSealed('v1.AAAA.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA')).toString('base64'),
+  };
+  const entry = (expiresAt?: string) => ({
+    M: { signing, ...(expiresAt ? { expiresAt: { S: expiresAt } } : {}) },
+  });
+  const credential = (accountId: string) => ({
+    Item: {
+      pk: { S: 'CREDENTIAL#ak_x' },
+      sk: { S: 'CREDENTIAL' },
+      apiKey: { S: 'ak_x' },
+      accountId: { S: accountId },
+      integrationId: { S: sampleKey.integrationId },
+      legacySignatures: { BOOL: false },
+      keys: {
+        M: {
+          key_atNow: entry(now),
+          key_before: entry('2026-12-01T11:59:59.999Z'),
+          key_after: entry('2026-12-01T12:00:00.001Z'),
+          key_never: entry(),
+        },
+      },
+    },
+  });
+
+  it('removes the entries expired at or before now, reading the credential strongly consistent', async () => {
+    peer.answer((call) => (call.operation === 'GetItem' ? { body: credential('acme') } : { body: {} }));
+    await expect(store().pruneExpired('ak_x', 'acme', now)).resolves.toBe(2);
+    const [read, update] = peer.calls;
+    expect(read?.input.ConsistentRead).toBe(true);
+    const names = update?.input.ExpressionAttributeNames as Record<string, string>;
+    expect(Object.values(names).sort()).toEqual(['key_atNow', 'key_before', 'keys']);
+  });
+
+  it("writes nothing for another account's credential", async () => {
+    peer.answer(() => ({ body: credential('evil') }));
+    await expect(store().pruneExpired('ak_x', 'acme', now)).resolves.toBe(0);
+    expect(operations()).toEqual(['GetItem']);
+  });
+
+  it('counts nothing when a concurrent change wins the condition', async () => {
+    peer.answer((call) => (call.operation === 'GetItem' ? { body: credential('acme') } : conditionFailed));
+    await expect(store().pruneExpired('ak_x', 'acme', now)).resolves.toBe(0);
+    expect(operations()).toEqual(['GetItem', 'UpdateItem']);
+  });
+});
+
+describe('rotation answers', () => {
+  const sealed = 'v1.AAAA.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA';
+  const successorKey = { ...sampleKey, id: 'key_01M8STXNSD4ZY5FGN1KN4W6R3H' };
+  const rotate = () =>
+    store().rotateKey({
+      apiKey: 'ak_x',
+      previous: sampleKey,
+      expiresAt: '2026-12-02T00:00:00.000Z',
+      previousDueAt: undefined,
+      successor: {
+        key: successorKey,
+        signing: { name: 'k', status: 'active', createdAt: sampleKey.createdAt, signing: sealed },
+        audit: { ...audit, action: 'key.created', keyId: successorKey.id },
+      },
+      audit: { ...audit, action: 'key.rotated', keyId: sampleKey.id },
+      maxUsableKeys: 10,
+    });
+  const cancelled = (codes: string[]) => ({
+    status: 400,
+    body: awsError('TransactionCanceledException', 'cancelled', {
+      CancellationReasons: codes.map((Code) => ({ Code })),
+    }),
+  });
+
+  it('the cap is named only when the credential condition failed; another refusal is passed on as it is', async () => {
+    peer.answer(() => cancelled(['None', 'None', 'ConditionalCheckFailed']));
+    await expect(rotate()).rejects.toMatchObject({ code: 'too_many_keys' });
+    peer.answer(() => ({ status: 400, body: awsError('ValidationException', 'bad expression') }));
+    const failure = await rotate().catch((error: unknown) => error);
+    expect(failure).toMatchObject({ name: 'ValidationException' });
+    expect(failure).not.toMatchObject({ code: 'too_many_keys' });
+  });
+
+  it('the old key no longer active (its condition failed, the item says so) is refused as not active', async () => {
+    peer.answer(() => ({
+      status: 400,
+      body: awsError('TransactionCanceledException', 'cancelled', {
+        CancellationReasons: [
+          { Code: 'None' },
+          { Code: 'ConditionalCheckFailed', Item: marshall({ ...sampleKey, status: 'expiring' }) },
+          { Code: 'None' },
+        ],
+      }),
+    }));
+    await expect(rotate()).rejects.toMatchObject({ code: 'key_not_active' });
+    expect(operations()).toEqual(['TransactWriteItems']);
+  });
+});
