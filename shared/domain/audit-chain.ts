@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuditEvent } from './model.js';
+import { ascendingBy } from './order.js';
 
 /**
  * The tamper-evident audit trail. Every event carries `prevHash` (the hash of the event before it) and
@@ -24,10 +25,12 @@ export type ChainedEvent = AuditEvent;
 export function canonical(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  const members = Object.entries(value as Record<string, unknown>)
-    .filter(([, member]) => member !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, member]) => `${JSON.stringify(name)}:${canonical(member)}`);
+  const record = value as Record<string, unknown>;
+  // The plain sort: object keys are unique, and it orders them by code unit.
+  const members = Object.keys(record)
+    .sort()
+    .filter((name) => record[name] !== undefined)
+    .map((name) => `${JSON.stringify(name)}:${canonical(record[name])}`);
   return `{${members.join(',')}}`;
 }
 
@@ -82,14 +85,23 @@ export interface ChainReport {
   break?: ChainBreak;
 }
 
+/** The earliest of the events' ids (ids sort by creation); undefined for none. */
+const earliestId = (events: readonly ChainedEvent[]): string | undefined =>
+  events.map((event) => event.id).sort()[0];
+
+/** Chains (or their reports) in item order: item names are unique in a trail. */
+const byItem = <T extends { item: string }>(chains: readonly T[]): T[] =>
+  ascendingBy(chains, (chain) => chain.item);
+
 /** Recomputes one item's chain from its first event to its head and reports the first break. */
 export function verifyChain({ item, events, head }: StoredChain): ChainReport {
   const linked = events.filter((event) => event.hash !== undefined && event.prevHash !== undefined);
-  const firstLinked = linked.reduce<string | undefined>(
-    (first, event) => (first === undefined || event.id < first ? event.id : first),
-    undefined,
-  );
   const unlinked = events.filter((event) => !linked.includes(event));
+  // Unlinked events older than the chain's first linked one were written before chains existed; any
+  // other unlinked event is late. Ids sort by creation.
+  const ids = events.map((event) => event.id).sort();
+  const firstLinked = earliestId(linked);
+  const beforeChain = new Set(firstLinked === undefined ? ids : ids.slice(0, ids.indexOf(firstLinked)));
   const report = (unchained: number, found?: Omit<ChainBreak, 'item'>): ChainReport => ({
     item,
     events: events.length,
@@ -97,9 +109,8 @@ export function verifyChain({ item, events, head }: StoredChain): ChainReport {
     head,
     ...(found ? { break: { item, ...found } } : {}),
   });
-  const isLate = (event: ChainedEvent) => firstLinked !== undefined && event.id > firstLinked;
-  const late = unlinked.filter(isLate).sort((a, b) => (a.id < b.id ? -1 : 1))[0];
-  const unchained = unlinked.filter((event) => !isLate(event)).length;
+  const late = earliestId(unlinked.filter((event) => !beforeChain.has(event.id)));
+  const unchained = unlinked.filter((event) => beforeChain.has(event.id)).length;
 
   const byPrev = new Map<string, ChainedEvent[]>();
   for (const event of linked) {
@@ -131,19 +142,19 @@ export function verifyChain({ item, events, head }: StoredChain): ChainReport {
     previous = event;
     at = event.hash as string;
   }
-  const stray = linked.filter((event) => !seen.has(event)).sort((a, b) => (a.id < b.id ? -1 : 1))[0];
+  const stray = earliestId(linked.filter((event) => !seen.has(event)));
   if (stray) {
     return report(unchained, {
-      eventId: stray.id,
+      eventId: stray,
       reason: 'missing-before',
-      message: `Event ${stray.id} does not follow ${previous ? `event ${previous.id}` : 'the start of the chain'}: an event before it was deleted or rewritten.`,
+      message: `Event ${stray} does not follow ${previous ? `event ${previous.id}` : 'the start of the chain'}: an event before it was deleted or rewritten.`,
     });
   }
   if (late) {
     return report(unchained, {
-      eventId: late.id,
+      eventId: late,
       reason: 'unlinked',
-      message: `Event ${late.id} has no hash although the chain began before it: it was added or stripped outside the service.`,
+      message: `Event ${late} has no hash although the chain began before it: it was added or stripped outside the service.`,
     });
   }
   const end = previous ? at : undefined;
@@ -161,10 +172,9 @@ export function verifyChain({ item, events, head }: StoredChain): ChainReport {
 
 /** The head of a whole trail: the hash of its items' heads, in item order. What an anchor records. */
 export function trailHead(chains: Pick<ChainReport, 'item' | 'head'>[]): string {
-  const heads = chains
+  const heads = byItem(chains)
     .filter((chain) => chain.head !== undefined)
-    .map((chain) => [chain.item, chain.head])
-    .sort(([a], [b]) => ((a as string) < (b as string) ? -1 : 1));
+    .map((chain) => [chain.item, chain.head]);
   return sha256(canonical(heads));
 }
 
@@ -195,12 +205,13 @@ export interface TrailReport {
  * first break is the earliest in item order: the integration, then its keys by id.
  */
 export function verifyTrail(chains: StoredChain[], anchor?: Anchor): TrailReport {
-  const reports = chains.map(verifyChain).sort((a, b) => (a.item < b.item ? -1 : a.item > b.item ? 1 : 0));
+  const reports = byItem(chains.map(verifyChain));
   let found = reports.find((report) => report.break)?.break;
   let holds = true;
   if (anchor) {
     const byName = new Map(chains.map((chain) => [chain.item, chain]));
-    for (const [item, head] of Object.entries(anchor.items).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    for (const item of Object.keys(anchor.items).sort()) {
+      const head = anchor.items[item];
       const chain = byName.get(item);
       if (chain?.events.some((event) => event.hash === head)) continue;
       holds = false;
