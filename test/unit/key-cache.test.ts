@@ -132,7 +132,12 @@ describe('signing key cache', () => {
     // Every reading of the clock is a TTL later than the last: each stored entry has expired by the
     // time it is looked up, the worst case of eviction pressure.
     let t = 0;
-    const clock = { now: () => new Date((t += 2_000)) };
+    const clock = {
+      now: () => {
+        t += 2_000;
+        return new Date(t);
+      },
+    };
     const cache = new SigningKeyCache(clock, 1_000, 10);
     const copies: Buffer[] = [];
     const load = async () => {

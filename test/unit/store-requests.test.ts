@@ -1,6 +1,7 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDynamoClient } from '../../shared/adapters/clients.js';
+import { headBackoffMs } from '../../shared/adapters/dynamodb/chain.js';
 import { createDynamoStore } from '../../shared/adapters/dynamodb/store.js';
 import { packSealed } from '../../shared/adapters/kms-envelope.js';
 import { RetryableError } from '../../shared/domain/errors.js';
@@ -200,5 +201,69 @@ describe('rotation answers', () => {
     }));
     await expect(rotate()).rejects.toMatchObject({ code: 'key_not_active' });
     expect(operations()).toEqual(['TransactWriteItems']);
+  });
+});
+
+describe('writes that extend an audit chain', () => {
+  const event = { ...audit, action: 'key.exposed' as const, keyId: sampleKey.id };
+  const head = (byte: number) => ({ B: Buffer.alloc(32, byte).toString('base64') });
+  const moved = (byte: number) => ({
+    status: 400,
+    body: awsError('ConditionalCheckFailedException', 'failed', { Item: { auditHead: head(byte) } }),
+  });
+  const record = () => store().recordKeyEvent({ key: sampleKey, audit: event });
+
+  it('pause a jittered span doubling from 10 ms up to 400 ms', () => {
+    expect(headBackoffMs(0, 0.5)).toBe(5);
+    expect(headBackoffMs(3, 0.5)).toBe(40);
+    expect(headBackoffMs(5, 0.5)).toBe(160);
+    expect(headBackoffMs(6, 0.5)).toBe(200);
+    expect(headBackoffMs(9, 1)).toBe(400);
+  });
+
+  it('follow a moved head ten times at most, then answer "retry"', async () => {
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0);
+    try {
+      let moves = 0;
+      peer.answer((call) =>
+        call.operation === 'GetItem' ? { body: { Item: { auditHead: head(0) } } } : moved(++moves),
+      );
+      await expect(record()).rejects.toBeInstanceOf(RetryableError);
+      expect(operations()).toEqual(['GetItem', ...Array.from({ length: 10 }, () => 'UpdateItem')]);
+    } finally {
+      random.mockRestore();
+    }
+  });
+
+  it('take a failed condition that left the head as read as the answer, with no retry', async () => {
+    peer.answer((call) =>
+      call.operation === 'GetItem' ? { body: { Item: { auditHead: head(7) } } } : moved(7),
+    );
+    await expect(
+      store().putRotationSettings({
+        accountId: 'acme',
+        settings: {
+          rotationPeriodDays: 30,
+          reminderIntervalDays: 7,
+          updatedAt: audit.at,
+          updatedBy: 'alice',
+        },
+        audit,
+      }),
+    ).rejects.toBeInstanceOf(RetryableError);
+    // Each of the three rounds: the head, one update refused on its own condition, the first-write attempt.
+    expect(operations()).toEqual(
+      Array.from({ length: 3 }, () => ['GetItem', 'UpdateItem', 'PutItem']).flat(),
+    );
+  });
+
+  it('pass on an error that is not a failed condition', async () => {
+    peer.answer((call) =>
+      call.operation === 'GetItem'
+        ? { body: {} }
+        : { status: 400, body: awsError('ValidationException', 'bad expression') },
+    );
+    await expect(record()).rejects.toMatchObject({ name: 'ValidationException' });
+    expect(operations()).toEqual(['GetItem', 'UpdateItem']);
   });
 });

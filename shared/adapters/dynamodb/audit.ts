@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChainStore } from '../../domain/audit-trail.js';
 import { tableCalls } from './calls.js';
 import { chainOf, type Item } from './codec.js';
@@ -21,27 +21,16 @@ export function createChainStore({
   client: DynamoDBDocumentClient;
   tableName: string;
 }): ChainStore {
-  const { send } = tableCalls(client);
+  const { send, queryAll } = tableCalls(client);
 
-  async function items(pk: string, prefix: string): Promise<Item[]> {
-    const found: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const page = await send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-          ...CHAIN,
-        }),
-      );
-      found.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return found;
-  }
+  const items = (pk: string, prefix: string): Promise<Item[]> =>
+    queryAll({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+      ConsistentRead: true,
+      ...CHAIN,
+    });
 
   return {
     async auditChains(accountId, integrationId) {

@@ -1,12 +1,13 @@
-import type {
-  BatchGetCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
+import {
+  type BatchGetCommand,
+  type DynamoDBDocumentClient,
+  type GetCommand,
+  type PutCommand,
   QueryCommand,
-  ScanCommand,
-  TransactWriteCommand,
-  UpdateCommand,
+  type QueryCommandInput,
+  type ScanCommand,
+  type TransactWriteCommand,
+  type UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { RetryableError } from '../../domain/errors.js';
 import { deadlineSignal } from '../../runtime/deadline.js';
@@ -69,5 +70,17 @@ export function tableCalls(client: DynamoDBDocumentClient) {
     }
   }
 
-  return { call, send, failure, conditional };
+  /** Every item a query matches, across all its pages. */
+  async function queryAll(input: Omit<QueryCommandInput, 'ExclusiveStartKey'>): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const page = await send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  return { call, send, failure, conditional, queryAll };
 }

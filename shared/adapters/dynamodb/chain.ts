@@ -10,11 +10,14 @@ import { HEAD_ATTRIBUTE, TABLE } from './table.js';
 export const HEAD_RETRIES = 10;
 
 /**
- * A random pause before trying again on a moved head (full jitter, doubling to at most 400 ms), so
- * writers racing for one item spread out instead of colliding again.
+ * The pause before trying again on a moved head, in ms: full jitter over a span that doubles from 10 ms
+ * to at most 400 ms, so writers racing for one item spread out instead of colliding again. `random` is
+ * in [0, 1).
  */
-export const headBackoff = (attempt: number) =>
-  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(400, 10 * 2 ** attempt)));
+export const headBackoffMs = (attempt: number, random: number) => random * Math.min(400, 10 * 2 ** attempt);
+
+const headBackoff = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, headBackoffMs(attempt, Math.random())));
 
 export type Chain = ReturnType<typeof appendEvent>;
 

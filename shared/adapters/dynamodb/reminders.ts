@@ -2,7 +2,6 @@ import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
-  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { RetryableError } from '../../domain/errors.js';
@@ -24,7 +23,7 @@ export function createReminderStore({
   client: DynamoDBDocumentClient;
   tableName: string;
 }): ReminderStore {
-  const { send, conditional } = tableCalls(client);
+  const { send, conditional, queryAll } = tableCalls(client);
   const chained = chainedUpdates(client, tableName);
   const keyAddress = (key: DueKey) => ({
     pk: TableKeys.account(key.accountId),
@@ -73,23 +72,14 @@ export function createReminderStore({
 
   return {
     async dueKeys(day, until) {
-      const keys: DueKey[] = [];
-      let start: Item | undefined;
-      do {
-        const result = await send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: GSI2,
-            KeyConditionExpression: '#pk = :day AND #sk <= :until',
-            ExpressionAttributeNames: { '#pk': TABLE.gsi2.partitionKey, '#sk': TABLE.gsi2.sortKey },
-            ExpressionAttributeValues: { ':day': TableKeys.due(day), ':until': until },
-            ExclusiveStartKey: start,
-          }),
-        );
-        keys.push(...(result.Items ?? []).map((item) => strip<DueKey>(item)));
-        start = result.LastEvaluatedKey;
-      } while (start);
-      return keys;
+      const items = await queryAll({
+        TableName: tableName,
+        IndexName: GSI2,
+        KeyConditionExpression: '#pk = :day AND #sk <= :until',
+        ExpressionAttributeNames: { '#pk': TABLE.gsi2.partitionKey, '#sk': TABLE.gsi2.sortKey },
+        ExpressionAttributeValues: { ':day': TableKeys.due(day), ':until': until },
+      });
+      return items.map((item) => strip<DueKey>(item));
     },
 
     async settingsOf(accountIds) {

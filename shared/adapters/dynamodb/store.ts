@@ -63,7 +63,7 @@ export function createDynamoStore({
   tableName,
   revealConflictRetries = 3,
 }: DynamoStoreOptions): KeyStore {
-  const { call, send, failure, conditional } = tableCalls(client);
+  const { call, send, failure, conditional, queryAll } = tableCalls(client);
   const chained = chainedUpdates(client, tableName);
   const get = (input: GetCommandInput) => send(new GetCommand(input));
   const transact = (input: TransactWriteCommandInput) => send(new TransactWriteCommand(input));
@@ -172,24 +172,13 @@ export function createDynamoStore({
   };
 
   /** Every item of one partition whose sort key starts with `prefix`, across pages. */
-  async function queryPrefix(pk: string, prefix: string, projection?: Projection): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const result = await send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
-          ExclusiveStartKey: start,
-          ...projection,
-        }),
-      );
-      items.push(...(result.Items ?? []));
-      start = result.LastEvaluatedKey;
-    } while (start);
-    return items;
-  }
+  const queryPrefix = (pk: string, prefix: string, projection?: Projection): Promise<Item[]> =>
+    queryAll({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+      ...projection,
+    });
 
   type CommitInput = Parameters<KeyStore['commitReveal']>[0];
   type Attempt = { outcome: 'committed' } | { outcome: 'lost' | 'unknown'; current?: KeyRecord };
