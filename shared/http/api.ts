@@ -51,7 +51,7 @@ function parsePart<T>(schema: Schema<T>, value: unknown, where: string): T {
 function readJsonBody(event: Event): unknown {
   // No body is an empty object: the schema then says which fields are required.
   if (event.body === undefined || event.body === '') return {};
-  const contentType = event.headers?.['content-type'] ?? '';
+  const contentType = event.headers['content-type'] ?? '';
   if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType)) {
     throw new DomainError(
       415,
