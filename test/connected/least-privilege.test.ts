@@ -167,7 +167,9 @@ describe('least privilege, observed', () => {
     const apiKey: string = created.integration.apiKey;
     const keyParams = { integrationId, keyId: created.key.id as string };
 
-    expect((await run('list-integrations', apiEvent('GET /integrations'))).statusCode).toBe(200);
+    const listed = await run('list-integrations', apiEvent('GET /integrations'));
+    expect(listed.statusCode).toBe(200);
+    expect(json(listed)).toMatchObject({ items: [{ id: integrationId }], nextCursor: null });
     expect(
       (await run('get-integration', apiEvent('GET /integrations/{integrationId}', { integrationId })))
         .statusCode,
@@ -188,7 +190,12 @@ describe('least privilege, observed', () => {
     );
     expect(rotated.secret).toMatch(/^ssk_/);
     expect((await run('revoke-key', apiEvent('DELETE …', keyParams))).statusCode).toBe(200);
-    expect((await run('list-audit', apiEvent('GET …/audit', { integrationId }))).statusCode).toBe(200);
+    const audit = await run('list-audit', apiEvent('GET …/audit', { integrationId }));
+    expect(audit.statusCode).toBe(200);
+    expect(json(audit)).toMatchObject({
+      items: expect.arrayContaining([expect.objectContaining({ action: 'key.revoked' })]),
+      nextCursor: null,
+    });
     expect((await run('get-rotation-settings', apiEvent('GET /settings/rotation'))).statusCode).toBe(200);
     const settings = apiEvent('PUT /settings/rotation', {}, { rotationPeriodDays: 30 });
     expect((await run('update-rotation-settings', settings)).statusCode).toBe(200);
@@ -198,16 +205,19 @@ describe('least privilege, observed', () => {
     const ts = String(Math.floor(Date.now() / 1000));
     const mac = (path: string) =>
       createHmac('sha256', rotated.secret).update(`${ts}\nPOST\n${path}\n${body}`).digest('hex');
+    const answers: unknown[] = [];
     for (const good of [true, false]) {
-      await run('verify-signature', {
-        apiKey,
-        signature: good ? mac('/in') : 'f'.repeat(64),
-        timestamp: ts,
-        method: 'POST',
-        path: '/in',
-        body: Buffer.from(body).toString('base64'),
-      });
-      await run(
+      answers.push(
+        await run('verify-signature', {
+          apiKey,
+          signature: good ? mac('/in') : 'f'.repeat(64),
+          timestamp: ts,
+          method: 'POST',
+          path: '/in',
+          body: Buffer.from(body).toString('base64'),
+        }),
+      );
+      const checked = await run(
         'signature-check',
         apiEvent('POST /signature-check', {}, body, {
           'x-auth-client': apiKey,
@@ -215,7 +225,14 @@ describe('least privilege, observed', () => {
           'x-auth-timestamp': ts,
         }),
       );
+      answers.push([checked.statusCode, json(checked)]);
     }
+    expect(answers).toEqual([
+      { valid: true, accountId: 'least-privilege', integrationId, keyId: rotated.key.id },
+      [200, { valid: true, keyId: rotated.key.id, keyName: rotated.key.name }],
+      { valid: false, reason: 'bad_signature', retryable: false },
+      [401, expect.objectContaining({ error: expect.objectContaining({ code: expect.any(String) }) })],
+    ]);
     expect(
       (
         await run(
@@ -255,6 +272,38 @@ describe('least privilege, observed', () => {
       apiEvent('POST /v1/secret-scanning/reports', {}, reportBody, scanning.sign(reportBody)),
     );
     expect(json(reported)).toEqual([expect.objectContaining({ label: 'true_positive' })]);
+    // Refused before anything is read: unsigned, signed by another key, too large, not JSON, not a report.
+    const report = (text: string, headers: Record<string, string>) =>
+      run('secret-scanning-report', apiEvent('POST /v1/secret-scanning/reports', {}, text, headers));
+    const refusal = async (text: string, headers: Record<string, string>) => {
+      const response = await report(text, headers);
+      return [response.statusCode, json(response).error];
+    };
+    const unsigned = 'The report must be signed by GitHub (Github-Public-Key-Identifier and -Signature).';
+    const signedHeaders: Record<string, string> = scanning.sign(reportBody);
+    expect(await refusal(reportBody, {})).toEqual([401, { code: 'unauthorized', message: unsigned }]);
+    for (const name of Object.keys(signedHeaders)) {
+      const { [name]: _, ...partial } = signedHeaders;
+      expect(await refusal(reportBody, partial)).toEqual([401, { code: 'unauthorized', message: unsigned }]);
+    }
+    expect((await refusal(`${reportBody} `, signedHeaders))[0]).toBe(401);
+    const large = 'x'.repeat(64 * 1024 + 1);
+    expect(await refusal(large, scanning.sign(large))).toEqual([
+      413,
+      { code: 'payload_too_large', message: 'A report is at most 64 KiB.' },
+    ]);
+    const limit = 'x'.repeat(64 * 1024);
+    expect((await refusal(limit, scanning.sign(limit)))[0]).toBe(400);
+    expect(await refusal('{', scanning.sign('{'))).toEqual([
+      400,
+      { code: 'invalid_request', message: 'body: not valid JSON.' },
+    ]);
+    expect(await refusal('[]', scanning.sign('[]'))).toEqual([
+      400,
+      { code: 'invalid_request', message: 'body: the report has no matches' },
+    ]);
+    const health = await run('health', apiEvent('GET /health'));
+    expect([health.statusCode, json(health)]).toEqual([200, { status: 'ok' }]);
 
     // The jobs: a key that expires tomorrow is in the reminder's notice at once; one stream record.
     await run(
