@@ -1,6 +1,7 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { AuditEvent } from '../../domain/model.js';
+import { ascendingBy } from '../../domain/order.js';
 import { eventsOf, type Item } from './codec.js';
 import { AUDIT_ATTRIBUTE, TableKeys } from './table.js';
 
@@ -35,9 +36,10 @@ export function addedEvents(record: DynamoDBRecord): AuditEvent[] {
   if (typeof after.accountId !== 'string' || typeof after.sk !== 'string') return [];
   const integrationId = integrationOf(after.sk);
   const known = new Set(Object.keys((before[AUDIT_ATTRIBUTE] as Item | undefined) ?? {}));
-  return eventsOf(after, after.accountId, integrationId)
-    .filter((event) => !known.has(event.id))
-    .sort((a, b) => (a.id < b.id ? -1 : 1));
+  return ascendingBy(
+    eventsOf(after, after.accountId, integrationId).filter((event) => !known.has(event.id)),
+    (event) => event.id,
+  );
 }
 
 function integrationOf(sk: string): string | undefined {
