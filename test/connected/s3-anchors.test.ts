@@ -85,7 +85,9 @@ describe('audit anchors in S3', () => {
       maxAttempts: 1,
     });
     const store = createS3AnchorStore({ client: unreachable, bucket: 'anchors' });
-    await expect(store.put(anchor('int_7', '2026-12-01T00:00:00.000Z'))).rejects.toBeInstanceOf(RetryableError);
+    await expect(store.put(anchor('int_7', '2026-12-01T00:00:00.000Z'))).rejects.toBeInstanceOf(
+      RetryableError,
+    );
     await expect(store.latest('acme/x', 'int_7')).rejects.toBeInstanceOf(RetryableError);
     unreachable.destroy();
   });
