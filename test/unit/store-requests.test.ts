@@ -267,3 +267,23 @@ describe('writes that extend an audit chain', () => {
     expect(operations()).toEqual(['GetItem', 'UpdateItem']);
   });
 });
+
+describe('conditional writes whose failed condition is an answer', () => {
+  const use = () =>
+    store().recordKeyUse({
+      accountId: 'acme',
+      integrationId: sampleKey.integrationId,
+      keyId: sampleKey.id,
+      at: '2026-12-01T00:00:00.000Z',
+      notBefore: '2026-11-30T23:00:00.000Z',
+    });
+
+  it('answer false on a failed condition, and pass any other error on', async () => {
+    peer.answer(() => conditionFailed);
+    await expect(use()).resolves.toBe(false);
+    peer.answer(() => ({ body: {} }));
+    await expect(use()).resolves.toBe(true);
+    peer.answer(() => ({ status: 400, body: awsError('ValidationException', 'bad expression') }));
+    await expect(use()).rejects.toMatchObject({ name: 'ValidationException' });
+  });
+});
