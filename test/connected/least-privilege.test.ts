@@ -241,6 +241,12 @@ describe('least privilege, observed', () => {
         )
       ).statusCode,
     ).toBe(200);
+    // An internal call with bad input is told what to fix, each field by its own name.
+    expect(
+      await run('verify-signature', { apiKey: apiKey, signature: 's', method: 'POST', path: '/in' }),
+    ).toEqual({
+      error: { code: 'invalid_request', message: 'body: body (base64) is required' },
+    });
     const signed = await run('sign-webhook', { accountId: 'least-privilege', integrationId, payload: body });
     expect(signed).toHaveProperty('headers');
 

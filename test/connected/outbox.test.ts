@@ -38,15 +38,16 @@ type Published = Extract<OutboxEntry, { channel: 'eventbridge' }> & { detail: Au
 const published = () =>
   outbox().flatMap((entry) => (entry.channel === 'eventbridge' ? [entry as Published] : []));
 
+let consumer: {
+  handler: (event: DynamoDBStreamEvent, context: unknown) => Promise<DynamoDBBatchResponse>;
+};
 beforeAll(async () => {
   engines = await connectedEngines();
   outboxFile = join(mkdtempSync(join(tmpdir(), 'ssk-outbox-')), 'outbox.jsonl');
   notify = await startNotifyStandIn({ outbox: outboxFile });
   stubFunctionEnv(engines);
   vi.stubEnv('AWS_ENDPOINT_URL_EVENTBRIDGE', notify.endpoint);
-  const consumer = (await import('../../functions/publish-lifecycle.js')) as {
-    handler: (event: DynamoDBStreamEvent, context: unknown) => Promise<DynamoDBBatchResponse>;
-  };
+  consumer = (await import('../../functions/publish-lifecycle.js')) as typeof consumer;
   reader = await startStreamReader({
     endpoint: inject('dynamodbEndpoint'),
     tableName: engines.tableName,
@@ -133,4 +134,34 @@ describe('lifecycle events from the stream', () => {
     // The consumer did answer with failures, and was retried from them.
     expect(failedDeliveries - failedBefore).toBeGreaterThan(0);
   }, 60_000);
+
+  it('a failed batch names the changes from the first that failed on, never a record that added no event', async () => {
+    const change = (sequence: string, eventName: 'INSERT' | 'REMOVE', id: string) => ({
+      eventName,
+      dynamodb: {
+        SequenceNumber: sequence,
+        NewImage: {
+          sk: { S: 'INTEGRATION#int_01M8STXNSD0WK015E9HDB2KRD3' },
+          accountId: { S: 'acme' },
+          audit: { M: { [id]: { M: { action: { S: 'integration.updated' }, actor: { S: 'pat' } } } } },
+        },
+      },
+    });
+    const batch = {
+      Records: [
+        change('1', 'INSERT', 'evt_a'),
+        change('2', 'REMOVE', 'evt_b'),
+        change('3', 'INSERT', 'evt_c'),
+      ],
+    } as unknown as DynamoDBStreamEvent;
+    notify.setFault('unavailable', ['PutEvents'], 100);
+    try {
+      const failed = await consumer.handler(batch, lambdaContext('publish-lifecycle', randomUUID()));
+      expect(failed.batchItemFailures).toEqual([{ itemIdentifier: '1' }, { itemIdentifier: '3' }]);
+    } finally {
+      notify.setFault('none');
+    }
+    const published = await consumer.handler(batch, lambdaContext('publish-lifecycle', randomUUID()));
+    expect(published.batchItemFailures).toEqual([]);
+  });
 });

@@ -1,0 +1,86 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { localScanningKeys } from '../../local/scanning-keys.js';
+import { scanningKeys } from '../../shared/http/scanning-keys.js';
+
+/** GitHub's secret-scanning signatures: which reports pass, and when the key list is read again. */
+const pair = () => localScanningKeys(mkdtempSync(join(tmpdir(), 'ssk-scan-')));
+const body = Buffer.from('[{"token":"t","type":"x"}]');
+const signed = (keys: ReturnType<typeof pair>, text: Buffer = body) => {
+  const headers = keys.sign(text);
+  return [headers['github-public-key-identifier'], headers['github-public-key-signature']] as const;
+};
+
+describe('secret-scanning signatures', () => {
+  it('pass only over the exact body, by a listed key, as plain base64 DER', async () => {
+    const github = pair();
+    const keys = scanningKeys({ file: github.file });
+    const [identifier, signature] = signed(github);
+    expect(await keys.verify(body, identifier, signature)).toBe(true);
+    expect(await keys.verify(Buffer.from(`${body} `), identifier, signature)).toBe(false);
+    expect(await keys.verify(body, 'unknown', signature)).toBe(false);
+    expect(await keys.verify(body, identifier, `!${signature}`)).toBe(false);
+    expect(await keys.verify(body, identifier, `${signature}!`)).toBe(false);
+    expect(await keys.verify(body, identifier, 'AAAA')).toBe(false);
+    expect(await keys.verify(body, identifier, '')).toBe(false);
+  });
+
+  it('skip list entries without an identifier, without a key, or whose key does not parse', async () => {
+    const github = pair();
+    const list = JSON.parse(readFileSync(github.file, 'utf8')) as { public_keys: Record<string, unknown>[] };
+    const [good] = list.public_keys;
+    writeFileSync(
+      github.file,
+      JSON.stringify({
+        public_keys: [
+          { key: good?.key },
+          { key_identifier: 'no-key' },
+          { key_identifier: 'bad', key: 'x' },
+          good,
+        ],
+      }),
+    );
+    const [identifier, signature] = signed(github);
+    expect(await scanningKeys({ file: github.file }).verify(body, identifier, signature)).toBe(true);
+  });
+
+  it('read the list once; a report naming an unknown key reads it again, at most once per period', async () => {
+    const github = pair();
+    const rotated = pair();
+    const [identifier, signature] = signed(rotated);
+    const cached = scanningKeys({ file: github.file }, 60_000);
+    const eager = scanningKeys({ file: github.file }, 0);
+    expect(await cached.verify(body, ...signed(github))).toBe(true);
+    expect(await eager.verify(body, ...signed(github))).toBe(true);
+    // GitHub publishes a new key.
+    writeFileSync(github.file, readFileSync(rotated.file));
+    expect(await eager.verify(body, identifier, signature)).toBe(true);
+    expect(await cached.verify(body, identifier, signature)).toBe(false);
+    // A known key does not make it read the list again: the old key still passes on the cached list.
+    expect(await cached.verify(body, ...signed(github))).toBe(true);
+  });
+
+  it('from a URL: the list GitHub serves; a failed fetch leaves no key', async () => {
+    const github = pair();
+    let status = 200;
+    const server = createServer((_, response) => {
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(status === 200 ? readFileSync(github.file) : '{}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/meta/public_keys/secret_scanning`;
+    try {
+      expect(await scanningKeys({ url }).verify(body, ...signed(github))).toBe(true);
+      status = 503;
+      expect(await scanningKeys({ url }).verify(body, ...signed(github))).toBe(false);
+      expect(await scanningKeys({}).verify(body, ...signed(github))).toBe(false);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
