@@ -31,4 +31,17 @@ describe('Cognito pre-token-generation trigger', () => {
     const result = await handler(event({ sub: 'u2', 'custom:roles': 'root' }));
     expect(result.response.claimsOverrideDetails.claimsToAddOrOverride).toEqual({});
   });
+
+  it('keeps what Cognito already put in the override, and works when it put nothing there', async () => {
+    const withGroups = event({ 'custom:account_id': 'acme' });
+    withGroups.response.claimsOverrideDetails = { claimsToSuppress: ['email'] };
+    const kept = await handler(withGroups);
+    expect(kept.response.claimsOverrideDetails).toEqual({
+      claimsToSuppress: ['email'],
+      claimsToAddOrOverride: { account_id: 'acme' },
+    });
+    const bare = { ...event({ 'custom:account_id': 'acme' }), response: undefined };
+    const result = await handler(bare as unknown as PreTokenGenerationTriggerEvent);
+    expect(result.response.claimsOverrideDetails.claimsToAddOrOverride).toEqual({ account_id: 'acme' });
+  });
 });
