@@ -51,8 +51,8 @@ function parsePart<T>(schema: Schema<T>, value: unknown, where: string): T {
 function readJsonBody(event: Event): unknown {
   // No body is an empty object: the schema then says which fields are required.
   if (event.body === undefined || event.body === '') return {};
-  const contentType = event.headers['content-type'] ?? '';
-  if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType)) {
+  // A missing header reads as "undefined", which no JSON type matches.
+  if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(String(event.headers['content-type']))) {
     throw new DomainError(
       415,
       'unsupported_media_type',

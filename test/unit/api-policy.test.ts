@@ -21,6 +21,9 @@ type Errors = typeof import('../../shared/domain/errors.js');
 let echo: Handler;
 let failing: (error: unknown) => Handler;
 let errors: Errors;
+let slow: Handler;
+let tagged: Handler;
+let paged: Handler;
 let token = '';
 const lines: Record<string, unknown>[] = [];
 
@@ -36,6 +39,21 @@ beforeAll(async () => {
   echo = api({ params: IntegrationParams, body: CreateKeyBody }, async ({ params, body, actor }) => ({
     statusCode: 201,
     body: { params, body, user: actor.userId },
+  })) as unknown as Handler;
+  const { logger } = await import('../../shared/http/logger.js');
+  const { PageQuery } = await import('../../shared/http/schemas.js');
+  slow = api({}, async () => {
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    return { statusCode: 200, body: {} };
+  }) as unknown as Handler;
+  // Adds a key to the log context, as a handler may for its own lines: it must not outlive the request.
+  tagged = api({}, async () => {
+    logger.appendKeys({ tenant: 'acme-only' });
+    return { statusCode: 200, body: {} };
+  }) as unknown as Handler;
+  paged = api({ query: PageQuery }, async ({ query }) => ({
+    statusCode: 200,
+    body: query,
   })) as unknown as Handler;
   failing = (error) =>
     api({}, async () => {
@@ -202,5 +220,30 @@ describe('failures and the access line', () => {
     expect(access()).toHaveLength(1);
     expect(access()[0]).toMatchObject({ status: 500 });
     expect(access()[0]?.requestId).toBeUndefined();
+  });
+
+  it('the duration runs from the start of the request to its answer', async () => {
+    await slow(event(), context);
+    expect(access()[0]?.durationMs).toBeGreaterThanOrEqual(25);
+  });
+
+  it('keys a handler adds to the log context are gone by the next request', async () => {
+    await tagged(event(), context);
+    expect(access()[0]).toMatchObject({ tenant: 'acme-only' });
+    lines.length = 0;
+    await echo(event('{"name":"k"}'), context);
+    expect(access()[0]).not.toHaveProperty('tenant');
+  });
+
+  it('any 5xx answer from the domain is logged as a warning', async () => {
+    await failing(new errors.DomainError(500, 'odd', 'An odd failure.'))(event(), context);
+    expect(lines.map((line) => line.level)).toEqual(['WARN', 'INFO']);
+  });
+
+  it('query parameters are checked with the query named', async () => {
+    const result = await paged({ ...event(), queryStringParameters: { limit: '0' } }, context);
+    expect(errorOf(result)).toEqual({ code: 'invalid_request', message: 'query.limit: must be at least 1' });
+    const fine = await paged({ ...event(), queryStringParameters: undefined }, context);
+    expect(JSON.parse(String(fine.body))).toEqual({ limit: 25 });
   });
 });
