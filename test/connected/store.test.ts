@@ -10,6 +10,7 @@ import {
   RetryableError,
   ValidationError,
 } from '../../shared/domain/errors.js';
+import type { KeyRecord } from '../../shared/domain/model.js';
 import * as service from '../../shared/domain/service.js';
 import { type AwsCall, observeCalls, callsDuring as observed } from '../support/aws-calls.js';
 import { actor, connectedEngines } from '../support/engines.js';
@@ -32,6 +33,28 @@ async function rawKey(accountId: string, integrationId: string, keyId: string) {
     }),
   );
   return Item;
+}
+
+/** A reveal commit of `key` by `user`, with its audit event: what the service would pass the store. */
+function revealCommit(key: KeyRecord, user: string, revealId: string, eventId: string) {
+  const at = new Date().toISOString();
+  return {
+    key,
+    revealId,
+    viewedBy: user,
+    viewedAt: at,
+    audit: {
+      id: eventId,
+      accountId: key.accountId,
+      integrationId: key.integrationId,
+      keyId: key.id,
+      action: 'key.revealed' as const,
+      actor: user,
+      at,
+      requestId: 'r',
+      sourceIp: 'ip',
+    },
+  };
 }
 
 describe('create integration (one transaction against DynamoDB Local)', () => {
@@ -164,23 +187,9 @@ describe('reveal (conditional transaction against DynamoDB Local)', () => {
         ExpressionAttributeValues: { ':revoked': 'revoked' },
       }),
     );
-    const outcome = await engines.store.commitReveal({
-      key: stored,
-      revealId: '33333333-3333-4333-8333-333333333333',
-      viewedBy: 'alice',
-      viewedAt: new Date().toISOString(),
-      audit: {
-        id: 'evt_revoked_copy',
-        accountId: 'acme',
-        integrationId: integration.id,
-        keyId: key.id,
-        action: 'key.revealed',
-        actor: 'alice',
-        at: new Date().toISOString(),
-        requestId: 'r',
-        sourceIp: 'ip',
-      },
-    });
+    const outcome = await engines.store.commitReveal(
+      revealCommit(stored, 'alice', '33333333-3333-4333-8333-333333333333', 'evt_revoked_copy'),
+    );
     expect(outcome).toMatchObject({ status: 'not-viewable', key: { status: 'revoked' } });
     const after = await rawKey('acme', integration.id, key.id);
     expect(after?.displayCiphertext).toBeDefined();
@@ -215,42 +224,14 @@ describe('reveal (conditional transaction against DynamoDB Local)', () => {
     const stored = await engines.store.getKey('acme', integration.id, key.id);
     if (!stored) throw new Error('key missing');
     const commit = (eventId: string) =>
-      engines.store.commitReveal({
-        key: stored,
-        revealId: '11111111-1111-4111-8111-111111111111',
-        viewedBy: 'alice',
-        viewedAt: new Date().toISOString(),
-        audit: {
-          id: eventId,
-          accountId: 'acme',
-          integrationId: integration.id,
-          keyId: key.id,
-          action: 'key.revealed',
-          actor: 'alice',
-          at: new Date().toISOString(),
-          requestId: 'r',
-          sourceIp: 'ip',
-        },
-      });
+      engines.store.commitReveal(
+        revealCommit(stored, 'alice', '11111111-1111-4111-8111-111111111111', eventId),
+      );
     await expect(commit('evt_first')).resolves.toEqual({ status: 'committed' });
     await expect(commit('evt_second')).resolves.toEqual({ status: 'committed' });
-    const other = await engines.store.commitReveal({
-      key: stored,
-      revealId: '22222222-2222-4222-8222-222222222222',
-      viewedBy: 'bob',
-      viewedAt: new Date().toISOString(),
-      audit: {
-        id: 'evt_third',
-        accountId: 'acme',
-        integrationId: integration.id,
-        keyId: key.id,
-        action: 'key.revealed',
-        actor: 'bob',
-        at: new Date().toISOString(),
-        requestId: 'r',
-        sourceIp: 'ip',
-      },
-    });
+    const other = await engines.store.commitReveal(
+      revealCommit(stored, 'bob', '22222222-2222-4222-8222-222222222222', 'evt_third'),
+    );
     expect(other.status).toBe('not-viewable');
   });
 

@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createDynamoClient } from '../../shared/adapters/clients.js';
+import { createDynamoStore } from '../../shared/adapters/dynamodb/store.js';
 
 export interface FakeAnswer {
   status?: number;
@@ -66,3 +68,15 @@ export const awsError = (code: string, message: string, extra: Record<string, un
   message,
   ...extra,
 });
+
+/** The product's DynamoDB store, with its own client, talking to a fake peer. */
+export const storeOn = (endpoint: string, options: { maxAttempts?: number } = {}) =>
+  createDynamoStore({
+    client: createDynamoClient({
+      region: 'us-east-1',
+      endpoint,
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      ...options,
+    }),
+    tableName: 't',
+  });

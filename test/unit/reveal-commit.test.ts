@@ -1,12 +1,11 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoClient } from '../../shared/adapters/clients.js';
-import { createDynamoStore, revealRetryWaitMs } from '../../shared/adapters/dynamodb/store.js';
+import { revealRetryWaitMs } from '../../shared/adapters/dynamodb/store.js';
 import { packSealed } from '../../shared/adapters/kms-envelope.js';
 import { OutcomeUnknownError, RetryableError } from '../../shared/domain/errors.js';
 import type { KeyRecord } from '../../shared/domain/model.js';
 import { deadlineFor, withDeadline } from '../../shared/runtime/deadline.js';
-import { awsError, startFakeAws } from '../support/fake-aws.js';
+import { awsError, startFakeAws, storeOn } from '../support/fake-aws.js';
 import { revealAudit, sampleKey } from '../support/fixtures.js';
 
 // The reveal commit's handling of answers DynamoDB Local cannot be made to give on cue: a single-item
@@ -19,15 +18,7 @@ beforeAll(async () => {
 afterAll(() => peer.close());
 
 const key: KeyRecord = { ...sampleKey, displayCiphertext: 'v1.AAAA.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA' };
-const store = () =>
-  createDynamoStore({
-    client: createDynamoClient({
-      region: 'us-east-1',
-      endpoint: peer.endpoint,
-      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-    }),
-    tableName: 't',
-  });
+const store = () => storeOn(peer.endpoint);
 const input = {
   key,
   revealId: '11111111-1111-4111-8111-111111111111',

@@ -1,12 +1,10 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createDynamoClient } from '../../shared/adapters/clients.js';
 import { headBackoffMs } from '../../shared/adapters/dynamodb/chain.js';
-import { createDynamoStore } from '../../shared/adapters/dynamodb/store.js';
 import { packSealed } from '../../shared/adapters/kms-envelope.js';
 import { RetryableError } from '../../shared/domain/errors.js';
 import type { AuditEvent } from '../../shared/domain/model.js';
-import { awsError, type FakeCall, startFakeAws } from '../support/fake-aws.js';
+import { awsError, type FakeCall, startFakeAws, storeOn } from '../support/fake-aws.js';
 import { sampleKey } from '../support/fixtures.js';
 
 /**
@@ -21,15 +19,13 @@ beforeAll(async () => {
 });
 afterAll(() => peer.close());
 
-const store = () =>
-  createDynamoStore({
-    client: createDynamoClient({
-      region: 'us-east-1',
-      endpoint: peer.endpoint,
-      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-      maxAttempts: 1,
-    }),
-    tableName: 't',
+const store = () => storeOn(peer.endpoint, { maxAttempts: 1 });
+/** A rotation policy write, as the service makes it. */
+const putSettings = () =>
+  store().putRotationSettings({
+    accountId: 'acme',
+    settings: { rotationPeriodDays: 30, reminderIntervalDays: 7, updatedAt: audit.at, updatedBy: 'alice' },
+    audit,
   });
 const operations = () => peer.calls.map((call) => call.operation);
 const conditionFailed = { status: 400, body: awsError('ConditionalCheckFailedException', 'failed') };
@@ -47,18 +43,7 @@ describe('account settings', () => {
   it('a first write that loses its race both ways three times answers "retry"', async () => {
     // No item to update, yet one already there when it is created: a concurrent first write, each time.
     peer.answer((call) => (call.operation === 'GetItem' ? { body: {} } : conditionFailed));
-    await expect(
-      store().putRotationSettings({
-        accountId: 'acme',
-        settings: {
-          rotationPeriodDays: 30,
-          reminderIntervalDays: 7,
-          updatedAt: audit.at,
-          updatedBy: 'alice',
-        },
-        audit,
-      }),
-    ).rejects.toBeInstanceOf(RetryableError);
+    await expect(putSettings()).rejects.toBeInstanceOf(RetryableError);
     expect(operations()).toEqual(
       Array.from({ length: 3 }, () => ['GetItem', 'UpdateItem', 'PutItem']).flat(),
     );
@@ -239,18 +224,7 @@ describe('writes that extend an audit chain', () => {
     peer.answer((call) =>
       call.operation === 'GetItem' ? { body: { Item: { auditHead: head(7) } } } : moved(7),
     );
-    await expect(
-      store().putRotationSettings({
-        accountId: 'acme',
-        settings: {
-          rotationPeriodDays: 30,
-          reminderIntervalDays: 7,
-          updatedAt: audit.at,
-          updatedBy: 'alice',
-        },
-        audit,
-      }),
-    ).rejects.toBeInstanceOf(RetryableError);
+    await expect(putSettings()).rejects.toBeInstanceOf(RetryableError);
     // Each of the three rounds: the head, one update refused on its own condition, the first-write attempt.
     expect(operations()).toEqual(
       Array.from({ length: 3 }, () => ['GetItem', 'UpdateItem', 'PutItem']).flat(),
