@@ -28,10 +28,10 @@ function parse(list: KeyList): Map<string, KeyObject> {
 
 export function scanningKeys(source: { file?: string; url?: string }, refreshMs = 60_000): ScanningKeys {
   let keys = new Map<string, KeyObject>();
-  let fetchedAt = 0;
-  async function load(force: boolean) {
-    if (!force && fetchedAt > 0) return;
-    if (force && Date.now() - fetchedAt < refreshMs) return;
+  let fetchedAt = Number.NEGATIVE_INFINITY;
+  /** Reads the list, unless it was read less than `refreshMs` ago. */
+  async function refresh() {
+    if (Date.now() - fetchedAt < refreshMs) return;
     fetchedAt = Date.now();
     if (source.file) keys = parse(JSON.parse(readFileSync(source.file, 'utf8')) as KeyList);
     else if (source.url) {
@@ -41,8 +41,8 @@ export function scanningKeys(source: { file?: string; url?: string }, refreshMs 
   }
   return {
     async verify(body, identifier, signatureBase64) {
-      await load(false);
-      if (!keys.has(identifier)) await load(true);
+      // The first report reads the list; one naming a key not in it reads it again (GitHub rotated).
+      if (!keys.has(identifier)) await refresh();
       const key = keys.get(identifier);
       if (!key || !/^[A-Za-z0-9+/]+={0,2}$/.test(signatureBase64)) return false;
       try {

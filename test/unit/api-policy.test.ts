@@ -22,7 +22,8 @@ let echo: Handler;
 let failing: (error: unknown) => Handler;
 let errors: Errors;
 let slow: Handler;
-let tagged: Handler;
+let api: Api['api'];
+let logger: typeof import('../../shared/http/logger.js')['logger'];
 let paged: Handler;
 let token = '';
 const lines: Record<string, unknown>[] = [];
@@ -33,22 +34,17 @@ beforeAll(async () => {
   const issuer = await localIssuer(await newLocalKey());
   for (const [name, value] of Object.entries(issuer.env)) vi.stubEnv(name, value);
   token = await issuer.sign({ account: 'acme', user: 'alice', roles: ['admin'] });
-  const { api } = (await import('../../shared/http/api.js')) as Api;
+  ({ api } = (await import('../../shared/http/api.js')) as Api);
   const { CreateKeyBody, IntegrationParams } = await import('../../shared/http/schemas.js');
   errors = (await import('../../shared/domain/errors.js')) as Errors;
   echo = api({ params: IntegrationParams, body: CreateKeyBody }, async ({ params, body, actor }) => ({
     statusCode: 201,
     body: { params, body, user: actor.userId },
   })) as unknown as Handler;
-  const { logger } = await import('../../shared/http/logger.js');
+  ({ logger } = await import('../../shared/http/logger.js'));
   const { PageQuery } = await import('../../shared/http/schemas.js');
   slow = api({}, async () => {
     await new Promise((resolve) => setTimeout(resolve, 30));
-    return { statusCode: 200, body: {} };
-  }) as unknown as Handler;
-  // Adds a key to the log context, as a handler may for its own lines: it must not outlive the request.
-  tagged = api({}, async () => {
-    logger.appendKeys({ tenant: 'acme-only' });
     return { statusCode: 200, body: {} };
   }) as unknown as Handler;
   paged = api({ query: PageQuery }, async ({ query }) => ({
@@ -228,6 +224,12 @@ describe('failures and the access line', () => {
   });
 
   it('keys a handler adds to the log context are gone by the next request', async () => {
+    // Built here, not before the tests: building a handler runs the chain's set-up, which this pins.
+    // It adds a key to the log context, as a handler may for its own lines.
+    const tagged = api({}, async () => {
+      logger.appendKeys({ tenant: 'acme-only' });
+      return { statusCode: 200, body: {} };
+    }) as unknown as Handler;
     await tagged(event(), context);
     expect(access()[0]).toMatchObject({ tenant: 'acme-only' });
     lines.length = 0;

@@ -1,3 +1,4 @@
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -62,14 +63,28 @@ describe('secret-scanning signatures', () => {
     expect(await cached.verify(body, identifier, signature)).toBe(false);
     // A known key does not make it read the list again: the old key still passes on the cached list.
     expect(await cached.verify(body, ...signed(github))).toBe(true);
+    const other = pair();
+    writeFileSync(github.file, readFileSync(other.file));
+    expect(await eager.verify(body, identifier, signature)).toBe(true);
+  });
+
+  it('a listed key of another type (not ECDSA) verifies nothing', async () => {
+    const github = pair();
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    writeFileSync(github.file, JSON.stringify({ public_keys: [{ key_identifier: 'ed', key: pem }] }));
+    const signature = sign(null, body, privateKey).toString('base64');
+    expect(await scanningKeys({ file: github.file }).verify(body, 'ed', signature)).toBe(false);
   });
 
   it('from a URL: the list GitHub serves; a failed fetch leaves no key', async () => {
     const github = pair();
     let status = 200;
     const server = createServer((_, response) => {
-      response.writeHead(status, { 'content-type': 'application/json' });
-      response.end(status === 200 ? readFileSync(github.file) : '{}');
+      if (status !== 0) response.writeHead(status, { 'content-type': 'application/json' });
+      // Even a failed answer carries the list here: only a successful one may be read.
+      if (status === 0) return;
+      response.end(readFileSync(github.file));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/meta/public_keys/secret_scanning`;
@@ -78,6 +93,9 @@ describe('secret-scanning signatures', () => {
       status = 503;
       expect(await scanningKeys({ url }).verify(body, ...signed(github))).toBe(false);
       expect(await scanningKeys({}).verify(body, ...signed(github))).toBe(false);
+      // An answer that never comes is given up after 2 s.
+      status = 0;
+      await expect(scanningKeys({ url }).verify(body, ...signed(github))).rejects.toThrow();
     } finally {
       server.closeAllConnections();
       server.close();
