@@ -122,6 +122,8 @@ let scanning: LocalScanningKeys;
 beforeAll(async () => {
   engines = await connectedEngines();
   stubFunctionEnv(engines);
+  // The jobs' and the verify path's own lines (counts, reasons) are read below: INFO, captured.
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
   notify = await startNotifyStandIn({ outbox: join(mkdtempSync(join(tmpdir(), 'ssk-lp-')), 'outbox.jsonl') });
   scanning = localScanningKeys(mkdtempSync(join(tmpdir(), 'ssk-lp-scanning-')));
   vi.stubEnv('SECRET_SCANNING_KEYS_FILE', scanning.file);
@@ -149,7 +151,19 @@ beforeAll(async () => {
   for (const { handler: name } of [...routes, ...internalFunctions, ...jobs]) {
     handlers.set(name, ((await import(`../../functions/${name}.ts`)) as { handler: Handler }).handler);
   }
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream);
+    const spy = vi.spyOn(stream, 'write').mockImplementation((chunk, ...rest) => {
+      const text = String(chunk);
+      if (!text.startsWith('{')) return write(chunk, ...(rest as []));
+      logLines.push(JSON.parse(text) as Record<string, unknown>);
+      return true;
+    });
+    stops.push(() => spy.mockRestore());
+  }
 });
+const logLines: Record<string, unknown>[] = [];
+const logged = (message: string) => logLines.filter((line) => line.message === message);
 
 afterAll(async () => {
   for (const stop of stops) stop();
@@ -232,6 +246,9 @@ describe('least privilege, observed', () => {
       [200, { valid: true, keyId: rotated.key.id, keyName: rotated.key.name }],
       { valid: false, reason: 'bad_signature', retryable: false },
       [401, expect.objectContaining({ error: expect.objectContaining({ code: expect.any(String) }) })],
+    ]);
+    expect(logged('signature rejected')).toEqual([
+      expect.objectContaining({ level: 'INFO', reason: 'bad_signature' }),
     ]);
     expect(
       (
@@ -322,6 +339,15 @@ describe('least privilege, observed', () => {
     );
     const reminded = (await run('remind-rotation', {})) as unknown as { notices: number };
     expect(reminded.notices).toBe(1);
+    expect(logged('rotation reminders')).toEqual([
+      expect.objectContaining({
+        level: 'INFO',
+        days: expect.any(Number),
+        read: reminded.read,
+        notices: 1,
+        failed: 0,
+      }),
+    ]);
     const published = await run('publish-lifecycle', {
       Records: [
         {
@@ -342,6 +368,7 @@ describe('least privilege, observed', () => {
     // The audit anchors: two runs (the second reads the first's anchors), then a verification against them.
     for (let i = 0; i < 2; i++) {
       expect(await run('anchor-audit', {})).toMatchObject({ anchored: 1, broken: 0 });
+      expect(logged('audit anchors').at(-1)).toMatchObject({ level: 'INFO', anchored: 1, broken: 0 });
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     const verified = await run('verify-audit', apiEvent('GET …/audit/verify', { integrationId }));
