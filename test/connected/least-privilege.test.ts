@@ -337,7 +337,7 @@ describe('least privilege, observed', () => {
         { name: 'soon', expiresInDays: 1 },
       ),
     );
-    const reminded = (await run('remind-rotation', {})) as unknown as { notices: number };
+    const reminded = (await run('remind-rotation', {})) as unknown as { notices: number; read: number };
     expect(reminded.notices).toBe(1);
     expect(logged('rotation reminders')).toEqual([
       expect.objectContaining({
