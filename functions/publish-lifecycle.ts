@@ -15,7 +15,9 @@ const publisher = lifecyclePublisher();
 export const handler = lambdaHandler<DynamoDBStreamEvent, DynamoDBBatchResponse>((chain) =>
   chain.handler(async (event) => {
     const changes = event.Records.map((record) => ({
-      id: record.dynamodb?.SequenceNumber ?? record.eventID ?? '',
+      // Lambda reads an empty identifier as "the whole batch failed": the safe answer for a record
+      // without the sequence number a partial-batch response names.
+      id: record.dynamodb?.SequenceNumber ?? '',
       events: addedEvents(record),
     })).filter((change) => change.events.length > 0);
     const failed = await publishChanges(changes, publisher);

@@ -24,8 +24,8 @@ export const handler = lambdaHandler<APIGatewayProxyEventV2, APIGatewayProxyStru
     const raw = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
     if (raw.length > MAX_BODY_BYTES)
       throw new DomainError(413, 'payload_too_large', 'A report is at most 64 KiB.');
-    const identifier = event.headers?.['github-public-key-identifier'] ?? '';
-    const signature = event.headers?.['github-public-key-signature'] ?? '';
+    const identifier = event.headers['github-public-key-identifier'];
+    const signature = event.headers['github-public-key-signature'];
     if (!identifier || !signature || !(await keys.verify(raw, identifier, signature))) {
       throw new UnauthorizedError(
         'The report must be signed by GitHub (Github-Public-Key-Identifier and -Signature).',

@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiGatewayEvent } from '../../local/api-event.js';
 import { type NotifyStandIn, startNotifyStandIn } from '../../local/notify-standin.js';
@@ -14,6 +15,7 @@ import {
   s3Client,
   snsClient,
 } from '../../shared/adapters/clients.js';
+import { AUDIT_ATTRIBUTE, TableKeys } from '../../shared/adapters/dynamodb/table.js';
 import { type Access, internalFunctions, jobs, routes } from '../../shared/routes.js';
 import { type AwsCall, observeCalls } from '../support/aws-calls.js';
 import { connectedEngines, stubFunctionEnv } from '../support/engines.js';
@@ -321,6 +323,15 @@ describe('least privilege, observed', () => {
       400,
       { code: 'invalid_request', message: 'body: not valid JSON.' },
     ]);
+    // A signed report with no body at all is read as the empty text it is.
+    const empty = await run(
+      'secret-scanning-report',
+      apiEvent('POST /v1/secret-scanning/reports', {}, undefined, scanning.sign('')),
+    );
+    expect([empty.statusCode, json(empty).error]).toEqual([
+      400,
+      { code: 'invalid_request', message: 'body: not valid JSON.' },
+    ]);
     expect(await refusal('[]', scanning.sign('[]'))).toEqual([
       400,
       { code: 'invalid_request', message: 'body: the report has no matches' },
@@ -348,22 +359,32 @@ describe('least privilege, observed', () => {
         failed: 0,
       }),
     ]);
-    const published = await run('publish-lifecycle', {
-      Records: [
-        {
-          eventName: 'INSERT',
-          dynamodb: {
-            SequenceNumber: '1',
-            NewImage: {
-              sk: { S: `INTEGRATION#${integrationId}` },
-              accountId: { S: 'least-privilege' },
-              audit: { M: { evt_1: { M: { action: { S: 'integration.created' }, actor: { S: 'pat' } } } } },
-            },
-          },
+    const record = (sequence?: string) => ({
+      eventName: 'INSERT',
+      dynamodb: {
+        ...(sequence ? { SequenceNumber: sequence } : {}),
+        NewImage: {
+          sk: { S: `INTEGRATION#${integrationId}` },
+          accountId: { S: 'least-privilege' },
+          audit: { M: { evt_1: { M: { action: { S: 'integration.created' }, actor: { S: 'pat' } } } } },
         },
-      ],
+      },
     });
-    expect(published).toEqual({ batchItemFailures: [] });
+    // A record without a sequence number is named by the empty identifier: Lambda then retries the batch.
+    const stream = { Records: [record(), record('1')] };
+    expect(await run('publish-lifecycle', stream)).toEqual({ batchItemFailures: [] });
+    // EventBridge down: the record is answered as failed (the stream retries it) and the job says how many.
+    notify.setFault('unavailable', ['PutEvents']);
+    try {
+      expect(await run('publish-lifecycle', stream)).toEqual({
+        batchItemFailures: [{ itemIdentifier: '' }, { itemIdentifier: '1' }],
+      });
+    } finally {
+      notify.setFault('none');
+    }
+    expect(logged('lifecycle events not published; the stream will retry')).toEqual([
+      expect.objectContaining({ level: 'WARN', records: 2 }),
+    ]);
 
     // The audit anchors: two runs (the second reads the first's anchors), then a verification against them.
     for (let i = 0; i < 2; i++) {
@@ -396,5 +417,26 @@ describe('least privilege, observed', () => {
       expect(context.key, fn).toMatch(/^key_[0-9A-Z]{26}$/);
       expect(['display', 'signing'], fn).toContain(context.purpose);
     }
+
+    // A trail edited in the table is not anchored, and the job says which one, never what it held.
+    await engines.client.send(
+      new UpdateCommand({
+        TableName: engines.tableName,
+        Key: { pk: TableKeys.account('least-privilege'), sk: TableKeys.integration(integrationId) },
+        UpdateExpression: 'REMOVE #audit',
+        ExpressionAttributeNames: { '#audit': AUDIT_ATTRIBUTE },
+      }),
+    );
+    expect(await run('anchor-audit', {})).toEqual({ anchored: 0, broken: 1 });
+    expect(logged('audit trail broken: not anchored')).toEqual([
+      expect.objectContaining({
+        level: 'ERROR',
+        accountId: 'least-privilege',
+        integrationId,
+        item: 'integration',
+        reason: expect.any(String),
+      }),
+    ]);
+    expect(logged('audit anchors').at(-1)).toMatchObject({ anchored: 0, broken: 1 });
   }, 60_000);
 });
