@@ -84,8 +84,17 @@ export async function startNotifyStandIn(options: {
     }
     const attributes: Record<string, string> = {};
     for (let i = 1; form.has(`MessageAttributes.entry.${i}.Name`); i++) {
-      attributes[form.get(`MessageAttributes.entry.${i}.Name`) ?? ''] =
-        form.get(`MessageAttributes.entry.${i}.Value.StringValue`) ?? '';
+      const name = form.get(`MessageAttributes.entry.${i}.Name`) ?? '';
+      // SNS refuses an attribute whose type is not String, Number or Binary (each with an optional suffix).
+      const type = form.get(`MessageAttributes.entry.${i}.Value.DataType`) ?? '';
+      if (!/^(String|Number|Binary)(\.|$)/.test(type)) {
+        res.writeHead(400, { 'content-type': 'text/xml' });
+        res.end(
+          `<ErrorResponse><Error><Type>Sender</Type><Code>ParameterValueInvalid</Code><Message>The message attribute '${xml(name)}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+        );
+        return;
+      }
+      attributes[name] = form.get(`MessageAttributes.entry.${i}.Value.StringValue`) ?? '';
     }
     const subject = form.get('Subject') ?? undefined;
     record({

@@ -50,7 +50,7 @@ function error(res: ServerResponse, status: number, code: string, message: strin
 }
 
 export async function startS3StandIn(options: { bucket: string; port?: number }): Promise<S3StandIn> {
-  const objects = new Map<string, { body: Buffer; etag: string; modified: string }>();
+  const objects = new Map<string, { body: Buffer; etag: string; modified: string; type: string }>();
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -70,7 +70,9 @@ export async function startS3StandIn(options: { bucket: string; port?: number })
         );
       }
       const etag = `"${createHash('md5').update(body).digest('hex')}"`;
-      objects.set(key, { body, etag, modified: new Date().toISOString() });
+      // S3 keeps the Content-Type the object was put with, and answers binary/octet-stream without one.
+      const type = String(req.headers['content-type'] ?? 'binary/octet-stream');
+      objects.set(key, { body, etag, modified: new Date().toISOString(), type });
       res.writeHead(200, { etag, 'x-amz-version-id': '1' });
       return res.end();
     }
@@ -94,7 +96,7 @@ export async function startS3StandIn(options: { bucket: string; port?: number })
       const object = objects.get(key);
       if (!object) return error(res, 404, 'NoSuchKey', 'The specified key does not exist.');
       res.writeHead(200, {
-        'content-type': 'application/json',
+        'content-type': object.type,
         'content-length': object.body.length,
         etag: object.etag,
         'last-modified': new Date(object.modified).toUTCString(),

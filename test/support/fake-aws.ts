@@ -69,14 +69,15 @@ export const awsError = (code: string, message: string, extra: Record<string, un
   ...extra,
 });
 
+/** The product's DynamoDB client, talking to a fake peer. */
+export const dynamoClientOn = (endpoint: string, options: { maxAttempts?: number } = {}) =>
+  createDynamoClient({
+    region: 'us-east-1',
+    endpoint,
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    ...options,
+  });
+
 /** The product's DynamoDB store, with its own client, talking to a fake peer. */
 export const storeOn = (endpoint: string, options: { maxAttempts?: number } = {}) =>
-  createDynamoStore({
-    client: createDynamoClient({
-      region: 'us-east-1',
-      endpoint,
-      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-      ...options,
-    }),
-    tableName: 't',
-  });
+  createDynamoStore({ client: dynamoClientOn(endpoint, options), tableName: 't' });

@@ -1,10 +1,12 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createChainStore } from '../../shared/adapters/dynamodb/audit.js';
 import { headBackoffMs } from '../../shared/adapters/dynamodb/chain.js';
+import { allIntegrations } from '../../shared/adapters/dynamodb/integrations.js';
 import { packSealed } from '../../shared/adapters/kms-envelope.js';
 import { RetryableError } from '../../shared/domain/errors.js';
 import type { AuditEvent } from '../../shared/domain/model.js';
-import { awsError, type FakeCall, startFakeAws, storeOn } from '../support/fake-aws.js';
+import { awsError, dynamoClientOn, type FakeCall, startFakeAws, storeOn } from '../support/fake-aws.js';
 import { sampleKey } from '../support/fixtures.js';
 
 /**
@@ -91,6 +93,39 @@ describe('reads', () => {
   });
 });
 
+describe('the audit trail', () => {
+  const chains = () =>
+    createChainStore({ client: dynamoClientOn(peer.endpoint, { maxAttempts: 1 }), tableName: 't' });
+
+  it('reads every chain strongly consistent: an event just written is verified', async () => {
+    peer.answer((call) =>
+      call.operation === 'GetItem'
+        ? { body: { Item: { sk: { S: `INTEGRATION#${sampleKey.integrationId}` } } } }
+        : { body: { Items: [] } },
+    );
+    await chains().auditChains('acme', sampleKey.integrationId);
+    await chains().accountChains('acme');
+    const reads = peer.calls.map((call) => `${call.operation} ${call.input.ConsistentRead}`);
+    expect(reads.sort()).toEqual(['GetItem true', 'Query true', 'Query true']);
+  });
+
+  it('visits every integration of every account, page by page', async () => {
+    const integration = (accountId: string, id: string) => ({ accountId: { S: accountId }, id: { S: id } });
+    peer.answer((call) =>
+      call.input.ExclusiveStartKey === undefined
+        ? { body: { Items: [integration('acme', 'int_a')], LastEvaluatedKey: { pk: { S: 'p' } } } }
+        : { body: { Items: [integration('globex', 'int_b'), { accountId: { S: 'x' } }] } },
+    );
+    const seen = [];
+    for await (const found of allIntegrations(dynamoClientOn(peer.endpoint), 't')) seen.push(found);
+    expect(seen).toEqual([
+      { accountId: 'acme', integrationId: 'int_a' },
+      { accountId: 'globex', integrationId: 'int_b' },
+    ]);
+    expect(peer.calls.map((call) => call.input.ExclusiveStartKey)).toEqual([undefined, { pk: { S: 'p' } }]);
+  });
+});
+
 describe('dropping expired signing entries', () => {
   const now = '2026-12-01T12:00:00.000Z';
   const signing = {
@@ -137,6 +172,23 @@ describe('dropping expired signing entries', () => {
     peer.answer((call) => (call.operation === 'GetItem' ? { body: credential('acme') } : conditionFailed));
     await expect(store().pruneExpired('ak_x', 'acme', now)).resolves.toBe(0);
     expect(operations()).toEqual(['GetItem', 'UpdateItem']);
+  });
+
+  it('passes on a refusal that is not the condition, as "retry" when DynamoDB throttles', async () => {
+    peer.answer((call) =>
+      call.operation === 'GetItem'
+        ? { body: credential('acme') }
+        : { status: 400, body: awsError('ValidationException', 'bad expression') },
+    );
+    await expect(store().pruneExpired('ak_x', 'acme', now)).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
+    peer.answer((call) =>
+      call.operation === 'GetItem'
+        ? { body: credential('acme') }
+        : { status: 400, body: awsError('ThrottlingException', 'slow down') },
+    );
+    await expect(store().pruneExpired('ak_x', 'acme', now)).rejects.toBeInstanceOf(RetryableError);
   });
 });
 

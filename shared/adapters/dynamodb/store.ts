@@ -673,8 +673,9 @@ export function createDynamoStore({
               ...due.values,
               ...(next.rotationDueAt ? { ':rotationDueAt': next.rotationDueAt } : {}),
               ':status': key.status,
-              ...(key.dueAt === undefined ? {} : { ':seen': key.dueAt }),
-              ...(key.remindedAt === undefined ? {} : { ':reminded': key.remindedAt }),
+              // An absent one is checked by attribute_not_exists; the client drops its undefined value.
+              ':seen': key.dueAt,
+              ':reminded': key.remindedAt,
             },
           }),
         );
