@@ -1,11 +1,14 @@
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { RetryableError } from '../domain/errors.js';
 
 /**
  * GitHub's secret-scanning public keys (`{ "public_keys": [ { "key_identifier", "key", "is_current" } ] }`),
  * from a file (the local runtime and the tests, with a key pair of their own) or from GitHub's URL,
  * cached and fetched again at most once a minute when a report names a key not yet known. A report is
- * accepted only with an ECDSA P-256 / SHA-256 signature over its raw body by one of them.
+ * accepted only with an ECDSA P-256 / SHA-256 signature over its raw body by one of them. When the list
+ * cannot be read and the report's key is not known, the answer is "retry" (503): whether the signature
+ * is GitHub's cannot be told, and GitHub sends the report again.
  */
 export interface ScanningKeys {
   verify(body: Buffer, identifier: string, signatureBase64: string): Promise<boolean>;
@@ -29,14 +32,22 @@ function parse(list: KeyList): Map<string, KeyObject> {
 export function scanningKeys(source: { file?: string; url?: string }, refreshMs = 60_000): ScanningKeys {
   let keys = new Map<string, KeyObject>();
   let fetchedAt = Number.NEGATIVE_INFINITY;
+  /** Whether the last attempt to read GitHub's list failed (no answer, an error status, not JSON). */
+  let unreadable = false;
   /** Reads the list, unless it was read less than `refreshMs` ago. */
   async function refresh() {
     if (Date.now() - fetchedAt < refreshMs) return;
     fetchedAt = Date.now();
     if (source.file) keys = parse(JSON.parse(readFileSync(source.file, 'utf8')) as KeyList);
     else if (source.url) {
-      const response = await fetch(source.url, { signal: AbortSignal.timeout(2_000) });
-      if (response.ok) keys = parse((await response.json()) as KeyList);
+      try {
+        const response = await fetch(source.url, { signal: AbortSignal.timeout(2_000) });
+        if (!response.ok) throw new Error(`GitHub answered ${response.status}`);
+        keys = parse((await response.json()) as KeyList);
+        unreadable = false;
+      } catch {
+        unreadable = true;
+      }
     }
   }
   return {
@@ -44,6 +55,11 @@ export function scanningKeys(source: { file?: string; url?: string }, refreshMs 
       // The first report reads the list; one naming a key not in it reads it again (GitHub rotated).
       if (!keys.has(identifier)) await refresh();
       const key = keys.get(identifier);
+      if (!key && unreadable) {
+        throw new RetryableError(
+          "GitHub's secret-scanning keys could not be read to check the report's signature. Retry it.",
+        );
+      }
       if (!key || !/^[A-Za-z0-9+/]+={0,2}$/.test(signatureBase64)) return false;
       try {
         return verify('sha256', body, { key, dsaEncoding: 'der' }, Buffer.from(signatureBase64, 'base64'));

@@ -77,25 +77,40 @@ describe('secret-scanning signatures', () => {
     expect(await scanningKeys({ file: github.file }).verify(body, 'ed', signature)).toBe(false);
   });
 
-  it('from a URL: the list GitHub serves; a failed fetch leaves no key', async () => {
+  it('from a URL: the list GitHub serves; a report by a key not known while it cannot be read is "retry"', async () => {
     const github = pair();
+    const rotated = pair();
     let status = 200;
+    let served = github.file;
     const server = createServer((_, response) => {
-      if (status !== 0) response.writeHead(status, { 'content-type': 'application/json' });
-      // Even a failed answer carries the list here: only a successful one may be read.
-      if (status === 0) return;
-      response.end(readFileSync(github.file));
+      if (status === 0) return; // an answer that never comes
+      response.writeHead(status, { 'content-type': 'application/json' });
+      // Even a failed answer carries a list here: only a successful one may be read.
+      response.end(status === 299 ? '{"public_keys":' : readFileSync(served));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/meta/public_keys/secret_scanning`;
+    const retry = { statusCode: 503, code: 'temporarily_unavailable' };
     try {
-      expect(await scanningKeys({ url }).verify(body, ...signed(github))).toBe(true);
-      status = 503;
-      expect(await scanningKeys({ url }).verify(body, ...signed(github))).toBe(false);
+      const keys = scanningKeys({ url }, 0);
+      expect(await keys.verify(body, ...signed(github))).toBe(true);
+      expect(await keys.verify(body, ...signed(rotated))).toBe(false);
       expect(await scanningKeys({}).verify(body, ...signed(github))).toBe(false);
+      for (const failing of [503, 404, 299]) {
+        status = failing;
+        await expect(scanningKeys({ url }).verify(body, ...signed(github))).rejects.toMatchObject(retry);
+        // A key already known still passes: only a report by an unknown key waits for the list.
+        expect(await keys.verify(body, ...signed(github))).toBe(true);
+        await expect(keys.verify(body, ...signed(rotated))).rejects.toMatchObject(retry);
+      }
       // An answer that never comes is given up after 2 s.
       status = 0;
-      await expect(scanningKeys({ url }).verify(body, ...signed(github))).rejects.toThrow();
+      await expect(scanningKeys({ url }).verify(body, ...signed(github))).rejects.toMatchObject(retry);
+      // GitHub answers again, with its rotated list.
+      status = 200;
+      served = rotated.file;
+      expect(await keys.verify(body, ...signed(rotated))).toBe(true);
+      expect(await keys.verify(body, ...signed(github))).toBe(false);
     } finally {
       server.closeAllConnections();
       server.close();
