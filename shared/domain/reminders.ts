@@ -151,7 +151,8 @@ export async function runReminders(
     policies.get(accountId)?.reminderIntervalDays ?? ROTATION_LIMITS.reminderIntervalDays.fallback;
 
   let failed = 0;
-  let firstFailedDay: string | undefined;
+  /** The index days of the keys whose write failed: the next run starts at the earliest of them. */
+  const failedDays: string[] = [];
   const due = new Map<string, { key: DueKey; reason: ReminderReason }[]>();
   await inBatches(found, 16, async (key) => {
     const interval = intervalOf(key.accountId);
@@ -184,8 +185,7 @@ export async function runReminders(
       if (won) due.set(key.accountId, [...(due.get(key.accountId) ?? []), { key, reason }]);
     } catch {
       failed++;
-      const day = dayOf(key.dueAt);
-      if (firstFailedDay === undefined || day < firstFailedDay) firstFailedDay = day;
+      failedDays.push(dayOf(key.dueAt));
     }
   });
 
@@ -207,7 +207,7 @@ export async function runReminders(
       }
     }
   }
-  await deps.store.setFirstDay(firstFailedDay ?? today);
+  await deps.store.setFirstDay(failedDays.sort()[0] ?? today);
   return { days, read: found.length, notices, failed };
 }
 

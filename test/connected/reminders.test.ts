@@ -3,8 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dueIndex } from '../../shared/adapters/dynamodb/codec.js';
 import { createReminderStore } from '../../shared/adapters/dynamodb/reminders.js';
 import { TableKeys } from '../../shared/adapters/dynamodb/table.js';
+import { auditEvent } from '../../shared/domain/audit.js';
 import type { Clock } from '../../shared/domain/ports.js';
-import { type Notifier, type RotationNotice, runReminders } from '../../shared/domain/reminders.js';
+import {
+  type Notifier,
+  type ReminderStore,
+  type RotationNotice,
+  runReminders,
+} from '../../shared/domain/reminders.js';
 import { addDays } from '../../shared/domain/rotation.js';
 import {
   createIntegration,
@@ -156,6 +162,68 @@ describe('reminders, decided by conditional writes', () => {
     });
     const due = await run(new Date(START.getTime() + 40 * DAY + 60_000));
     expect(named(due.sent)).toEqual([created.key.id, key.key.id].sort());
+    await fresh.close();
+  });
+});
+
+describe('failures and progress', () => {
+  it('writes that fail leave the progress at the earliest failed day: the next run reads those keys again', async () => {
+    const { fresh, service, store, run } = await world();
+    const a = actor('failing', 'alice');
+    const early = await createIntegration(service(START), a, { name: 'Early' });
+    const late = await createIntegration(service(new Date(START.getTime() + 5 * DAY)), a, { name: 'Late' });
+    const at = new Date(START.getTime() + 100 * DAY);
+    const dayOf = new Map<string, string>();
+    // DynamoDB refuses both reminders' writes, the later day's first.
+    const failing: ReminderStore = {
+      ...store,
+      async recordReminder(input) {
+        dayOf.set(input.key.id, input.key.dueAt.slice(0, 10));
+        if (input.key.id === early.key.id) await new Promise((resolve) => setTimeout(resolve, 50));
+        throw new Error('DynamoDB is down');
+      },
+    };
+    const failed = await runReminders({ store: failing, notifier: recorder(), clock: clockAt(at) });
+    expect(failed).toMatchObject({ read: 2, failed: 2, notices: [] });
+    const [earlyDay = '', lateDay = ''] = [dayOf.get(early.key.id), dayOf.get(late.key.id)];
+    expect(earlyDay < lateDay).toBe(true);
+    expect(await store.firstDay()).toBe(earlyDay);
+    const next = await run(new Date(at.getTime() + 60_000));
+    expect(named(next.sent)).toEqual([early.key.id, late.key.id].sort());
+    expect(await store.firstDay()).toBe(at.toISOString().slice(0, 10));
+    await fresh.close();
+  });
+
+  it('a progress day after today (a clock that went back) is read as a first run', async () => {
+    const { fresh, service, store, run } = await world();
+    const created = await createIntegration(service(START), actor('back', 'alice'), { name: 'Back' });
+    await store.setFirstDay('2099-01-01');
+    expect(named((await run(new Date(START.getTime() + 91 * DAY))).sent)).toEqual([created.key.id]);
+    await fresh.close();
+  });
+
+  it('an expiry is recorded once, even where the index entry did not move', async () => {
+    const { fresh, service, store } = await world();
+    const a = actor('expiry', 'alice');
+    const created = await createIntegration(service(START), a, { name: 'Expiry' });
+    const at = new Date(START.getTime() + 91 * DAY);
+    const [key] = await store.dueKeys(String(created.key.rotationDueAt).slice(0, 10), at.toISOString());
+    if (!key) throw new Error('the key is not in the due index');
+    const record = () =>
+      store.recordReminder({
+        key,
+        reason: 'expired',
+        at: at.toISOString(),
+        // Left where it is: only the expiry mark tells the second report from the first.
+        next: key.dueAt,
+        notRemindedSince: addDays(at, -7),
+        audit: auditEvent({ ...a, userId: 'job' }, at, 'key.rotation_reminded', key.integrationId, key.id, {
+          reason: 'expired',
+          name: key.name,
+        }),
+      });
+    expect(await record()).toBe(true);
+    expect(await record()).toBe(false);
     await fresh.close();
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createChainStore } from '../../shared/adapters/dynamodb/audit.js';
 import { headBackoffMs } from '../../shared/adapters/dynamodb/chain.js';
 import { allIntegrations } from '../../shared/adapters/dynamodb/integrations.js';
+import { createReminderStore } from '../../shared/adapters/dynamodb/reminders.js';
 import { packSealed } from '../../shared/adapters/kms-envelope.js';
 import { RetryableError } from '../../shared/domain/errors.js';
 import type { AuditEvent } from '../../shared/domain/model.js';
@@ -123,6 +124,50 @@ describe('the audit trail', () => {
       { accountId: 'globex', integrationId: 'int_b' },
     ]);
     expect(peer.calls.map((call) => call.input.ExclusiveStartKey)).toEqual([undefined, { pk: { S: 'p' } }]);
+  });
+});
+
+describe("the reminder job's batch reads", () => {
+  const names = () =>
+    createReminderStore({
+      client: dynamoClientOn(peer.endpoint, { maxAttempts: 1 }),
+      tableName: 't',
+    }).integrationNames([
+      { accountId: 'acme', integrationId: 'int_a' },
+      { accountId: 'acme', integrationId: 'int_b' },
+    ]);
+  const item = (id: string) => ({ accountId: { S: 'acme' }, id: { S: id }, name: { S: `Name ${id}` } });
+
+  it('ask again for the keys DynamoDB left unprocessed', async () => {
+    peer.answer((call) => {
+      const keys = (call.input.RequestItems as { t: { Keys: unknown[] } }).t.Keys;
+      // One item a call, the rest left for later: as DynamoDB answers when a batch exceeds its limits.
+      return {
+        body: {
+          Responses: { t: [item(keys.length === 2 ? 'int_a' : 'int_b')] },
+          ...(keys.length === 2 ? { UnprocessedKeys: { t: { Keys: keys.slice(1) } } } : {}),
+        },
+      };
+    });
+    expect(await names()).toEqual(
+      new Map([
+        ['acme/int_a', 'Name int_a'],
+        ['acme/int_b', 'Name int_b'],
+      ]),
+    );
+    expect(operations()).toEqual(['BatchGetItem', 'BatchGetItem']);
+  });
+
+  it('answer "retry" when keys stay unprocessed after six calls, waiting twice as long before each', async () => {
+    const asked: number[] = [];
+    peer.answer((call) => {
+      asked.push(Date.now());
+      return { body: { Responses: { t: [] }, UnprocessedKeys: call.input.RequestItems } };
+    });
+    await expect(names()).rejects.toBeInstanceOf(RetryableError);
+    expect(operations()).toHaveLength(6);
+    // 20 + 40 + 80 + 160 + 320 ms at least (a lower bound: a slow machine only waits longer).
+    expect((asked.at(-1) ?? 0) - (asked[0] ?? 0)).toBeGreaterThanOrEqual(615);
   });
 });
 
