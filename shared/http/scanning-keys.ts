@@ -42,9 +42,8 @@ export function scanningKeys(source: { file?: string; url?: string }, refreshMs 
     else if (source.url) {
       try {
         const response = await fetch(source.url, { signal: AbortSignal.timeout(2_000) });
-        if (!response.ok) throw new Error(`GitHub answered ${response.status}`);
-        keys = parse((await response.json()) as KeyList);
-        unreadable = false;
+        if (response.ok) keys = parse((await response.json()) as KeyList);
+        unreadable = !response.ok;
       } catch {
         unreadable = true;
       }
