@@ -86,6 +86,15 @@ describe('reads', () => {
     expect(peer.calls[1]?.input.ExclusiveStartKey).toEqual({ pk: { S: 'p' }, sk: { S: 's' } });
   });
 
+  it('a call DynamoDB never answers is given up at its 3 s request timeout and made again', async () => {
+    let calls = 0;
+    peer.answer(() => (calls++ === 0 ? { delayMs: 20_000, body: {} } : { body: {} }));
+    await expect(
+      storeOn(peer.endpoint, { maxAttempts: 2 }).getKey('acme', sampleKey.integrationId, sampleKey.id),
+    ).resolves.toBeUndefined();
+    expect(operations()).toEqual(['GetItem', 'GetItem']);
+  }, 15_000);
+
   it('credentials and keys are read strongly consistent: a change just made is seen', async () => {
     peer.answer(() => ({ body: {} }));
     await store().getCredential('ak_x');

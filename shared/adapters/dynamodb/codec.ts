@@ -171,9 +171,10 @@ export function appendEvent(event: AuditEvent, head: string | undefined, itemKey
  * with a `hash` and no `prevHash` starts its chain; one with neither was written before the chain.
  */
 export function eventsOf(item: Item | undefined, accountId: string, integrationId?: string): ChainedEvent[] {
-  const map = item?.[AUDIT_ATTRIBUTE];
+  if (!item) return [];
+  const map = item[AUDIT_ATTRIBUTE];
   if (!map || typeof map !== 'object') return [];
-  const itemKeyId = keyIdOf(item?.[TABLE.sortKey]);
+  const itemKeyId = keyIdOf(item[TABLE.sortKey]);
   return Object.entries(map as Record<string, Item>).map(([id, { prevHash, hash, ...stored }]) => {
     const links = { prevHash: hexOf(prevHash), hash: hexOf(hash) };
     return {
