@@ -81,6 +81,7 @@ export function apiPolicy(): MiddlewareObj<Event, Result> {
       durationMs: Date.now() - (started.get(event) ?? Date.now()),
       requestId: event.requestContext?.requestId,
     });
+  // Stryker disable next-line ObjectLiteral: detected, but out of Stryker's sight: middy refuses an empty middleware while the test file builds its handlers in beforeAll, so the suite fails before any test runs, which Stryker's vitest runner counts as no test run
   return {
     before: (request) => {
       started.set(request.event, Date.now());

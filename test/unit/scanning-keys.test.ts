@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { localScanningKeys } from '../../local/scanning-keys.js';
 import { scanningKeys } from '../../shared/http/scanning-keys.js';
 
@@ -68,6 +68,24 @@ describe('secret-scanning signatures', () => {
     expect(await eager.verify(body, identifier, signature)).toBe(true);
   });
 
+  it('read the list again once a whole period has passed since the last read, not before', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(new Date('2026-12-01T00:00:00.000Z'));
+      const github = pair();
+      const rotated = pair();
+      const keys = scanningKeys({ file: github.file }, 60_000);
+      expect(await keys.verify(body, ...signed(github))).toBe(true);
+      writeFileSync(github.file, readFileSync(rotated.file));
+      vi.setSystemTime(new Date('2026-12-01T00:00:59.999Z'));
+      expect(await keys.verify(body, ...signed(rotated))).toBe(false);
+      vi.setSystemTime(new Date('2026-12-01T00:01:00.000Z'));
+      expect(await keys.verify(body, ...signed(rotated))).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('a listed key of another type (not ECDSA) verifies nothing', async () => {
     const github = pair();
     const { publicKey, privateKey } = generateKeyPairSync('ed25519');
@@ -90,7 +108,11 @@ describe('secret-scanning signatures', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/meta/public_keys/secret_scanning`;
-    const retry = { statusCode: 503, code: 'temporarily_unavailable' };
+    const retry = {
+      statusCode: 503,
+      code: 'temporarily_unavailable',
+      message: "GitHub's secret-scanning keys could not be read to check the report's signature. Retry it.",
+    };
     try {
       const keys = scanningKeys({ url }, 0);
       expect(await keys.verify(body, ...signed(github))).toBe(true);
