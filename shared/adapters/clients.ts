@@ -81,7 +81,7 @@ export function createS3Client(options: ClientOptions = {}): S3Client {
     ...options,
     // Path-style requests for an S3 at an endpoint of its own (the local stand-in). The stand-in is reached
     // by IP address, for which the SDK uses path style anyway, so no test here can tell these apart.
-    // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: as said above
+    // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: the stand-in is reached by IP address, for which the SDK uses path style whatever this says, so no test can tell the variants apart
     forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined || options.endpoint !== undefined,
     requestHandler: timeouts(3_000),
   });

@@ -13,9 +13,12 @@ const LATEST_FIRST = 9_999_999_999_999;
  */
 export const anchorPrefix = (accountId: string, integrationId: string) =>
   `anchors/${encodeURIComponent(accountId)}/${encodeURIComponent(integrationId)}/`;
+/** The time counted down, in 13 digits (which it has from 2001 to 2286 without the padding). */
+const countdown = (at: string) =>
+  // Stryker disable next-line StringLiteral: the padding is there for dates outside 2001–2286, which no anchor has
+  String(LATEST_FIRST - Date.parse(at)).padStart(13, '0');
 export const anchorKey = (anchor: Pick<Anchor, 'accountId' | 'integrationId' | 'at'>) =>
-  // Stryker disable next-line StringLiteral: the countdown has 13 digits from 2001 to 2286, so the padding is there for dates no anchor has
-  `${anchorPrefix(anchor.accountId, anchor.integrationId)}${String(LATEST_FIRST - Date.parse(anchor.at)).padStart(13, '0')}.json`;
+  `${anchorPrefix(anchor.accountId, anchor.integrationId)}${countdown(anchor.at)}.json`;
 
 /**
  * Anchors in an S3 bucket with Object Lock in compliance mode (infra/stateful-stack.ts): each PUT is a
