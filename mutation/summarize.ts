@@ -102,13 +102,22 @@ export function writeSummary(): string {
   const criticalComplete = !notRun.some((part) => ['critical', 'service', 'store'].includes(part));
   const stale = files.filter((f) => f.stale).map((f) => `\`${f.path}\``);
   const count = (mutants: Mutant[], status: Status) => mutants.filter((m) => m.status === status).length;
+  const survivors = files.flatMap((f) =>
+    f.mutants
+      .filter((m) => UNDETECTED.includes(m.status))
+      .sort((a, b) => a.location.start.line - b.location.start.line)
+      .map(
+        (m) =>
+          `- \`${f.path}:${m.location.start.line}\` ${m.mutatorName}${m.status === 'NoCoverage' ? ' (no test reaches it)' : ''}: \`${oneLine(m.replacement ?? '', 80)}\``,
+      ),
+  );
   const lines = [
     '# Mutation testing summary',
     '',
     `Written by \`npm run mutation\` (StrykerJS, vitest runner, TypeScript checker, mutation/run.ts) on ${new Date().toISOString().slice(0, 10)}.`,
     `Parts run: ${PART_NAMES.filter((p) => !notRun.includes(p)).join(', ') || 'none'}; not run yet: ${notRun.join(', ') || 'none'}.`,
     'Detected = killed or timed out; valid = detected, survived or reached by no test. Not counted: compile errors',
-    '(caught by the TypeScript checker), mutants marked equivalent in the source (listed below with the reason),',
+    '(caught by the TypeScript checker), mutants marked in the source (listed below, each with its reason),',
     'and static mutants — reached only while a module loads, which Stryker skips under `ignoreStatic`.',
     ...(stale.length
       ? ['', `Stale (changed since their part ran; rerun to refresh): ${stale.join(', ')}.`]
@@ -133,17 +142,12 @@ export function writeSummary(): string {
     '',
     'Each is to be killed by a new test, or shown equivalent and marked so in the source.',
     '',
-    ...files.flatMap((f) =>
-      f.mutants
-        .filter((m) => UNDETECTED.includes(m.status))
-        .sort((a, b) => a.location.start.line - b.location.start.line)
-        .map(
-          (m) =>
-            `- \`${f.path}:${m.location.start.line}\` ${m.mutatorName}${m.status === 'NoCoverage' ? ' (no test reaches it)' : ''}: \`${oneLine(m.replacement ?? '', 80)}\``,
-        ),
-    ),
+    ...(survivors.length ? survivors : ['None: every valid mutant is detected.']),
     '',
-    '## Marked equivalent (the reason, from the source)',
+    '## Marked in the source (the reason, from the source)',
+    '',
+    'Each is equivalent (changes nothing a test, or a caller, can observe) or, where its reason says so, detected',
+    'in a way Stryker cannot count.',
     '',
     ...files.flatMap((f) =>
       f.mutants
