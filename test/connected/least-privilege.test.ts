@@ -373,7 +373,7 @@ describe('least privilege, observed', () => {
     // A record without a sequence number is named by the empty identifier: Lambda then retries the batch.
     const stream = { Records: [record(), record('1')] };
     expect(await run('publish-lifecycle', stream)).toEqual({ batchItemFailures: [] });
-    // EventBridge down: the record is answered as failed (the stream retries it) and the job says how many.
+    // EventBridge down: each record is answered as failed (the stream retries them) and the job says how many.
     notify.setFault('unavailable', ['PutEvents']);
     try {
       expect(await run('publish-lifecycle', stream)).toEqual({
