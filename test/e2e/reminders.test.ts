@@ -287,8 +287,15 @@ describe('the reminder job', () => {
     const before = outbox().length;
     const [a, b] = await Promise.all([remind(T0 + 14 * DAY), remind(T0 + 14 * DAY)]);
     const sent = notices(before);
-    expect(sent.filter((entry) => entry.attributes?.accountId === 'acme')).toHaveLength(1);
-    expect(sent.filter((entry) => entry.attributes?.accountId === 'globex')).toHaveLength(1);
+    // Each key is decided by one run's conditional write, so the runs may share an account's keys between
+    // their notices: what holds is that no key is named twice, and every due one is named.
+    for (const account of ['acme', 'globex']) {
+      const lines = sent
+        .filter((entry) => entry.attributes?.accountId === account)
+        .flatMap((entry) => (entry.message ?? '').split('\n').filter((line) => line.startsWith('- ')));
+      expect(lines.length, account).toBeGreaterThan(0);
+      expect(new Set(lines).size, account).toBe(lines.length);
+    }
     const named = (account: string, name: string) =>
       sent.filter((entry) => entry.attributes?.accountId === account && entry.message?.includes(name)).length;
     expect(named('acme', 'aged91')).toBe(1);
